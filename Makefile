@@ -1,0 +1,29 @@
+# Two entry points that work on a fresh machine: `make run` and `make test`.
+# Each creates the virtual environment when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench clean workbook
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/forceplan solve data/contributions.xlsx
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+workbook: $(STAMP)
+	$(BIN)/python scripts/build_default_workbook.py data/contributions.xlsx
+
+clean:
+	rm -rf $(VENV) build *.egg-info
