@@ -1,0 +1,105 @@
+"""The command line: ``forceplan solve`` and ``forceplan template``.
+
+Exit codes (contract section 4): 0 a plan was written; 2 the input was
+rejected (every problem listed on stderr with sheet, row and column; nothing
+written); 1 any other failure, one clear line, nothing half-written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from optimizer.errors import InputError
+
+EXIT_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def safe_folder_name(name: str) -> str:
+    """A scenario name as a single, harmless folder name (no path tricks)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", name).strip(" .")
+    cleaned = re.sub(r"\s+", "_", cleaned)
+    return cleaned[:80] or "scenario"
+
+
+def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tuple[object, Path]:
+    """Read, solve and write; returns (PlanResult, output folder).  Raises InputError."""
+    from optimizer.data import load_planning_data
+    from optimizer.outputs import write_plan_json, write_plan_xlsx
+    from optimizer.results import build_results
+    from optimizer.solve import solve
+
+    data = load_planning_data(workbook, overrides)
+    solution = solve(data)
+    plan = build_results(data, solution)
+    out_dir = Path(out) if out else Path("reports") / safe_folder_name(data.scenario.name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    src = Path(workbook).resolve()
+    for target in ("plan.json", "plan.xlsx"):
+        if (out_dir / target).resolve() == src:
+            raise click.UsageError(f"--out would overwrite the input workbook {workbook}")
+    write_plan_xlsx(plan, out_dir / "plan.xlsx")
+    write_plan_json(plan, out_dir / "plan.json")
+    return plan, out_dir
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="forceplan")
+def cli() -> None:
+    """forceplan: coalition force-generation planning, pledges in, allocation out."""
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), default=None, help="Output folder (default: reports/<scenario name>/).")
+@click.option("--set", "overrides", multiple=True, metavar="PARAMETER=VALUE", help="Override a Scenario parameter (repeatable).")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: bool) -> None:
+    """Plan the force for WORKBOOK and write plan.json and plan.xlsx."""
+    from optimizer.solve import SolverFailure
+    from optimizer.summary import format_summary
+
+    try:
+        plan, out_dir = run_solve(workbook, out, overrides)
+    except InputError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(EXIT_INPUT)
+    except SolverFailure as exc:
+        click.echo(f"forceplan: solver failure: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        click.echo("forceplan: interrupted; nothing was written half-way", err=True)
+        sys.exit(130)
+    except click.UsageError:
+        raise
+    except OSError as exc:
+        click.echo(f"forceplan: cannot write outputs: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    if not quiet:
+        click.echo(format_summary(plan, str(out_dir)))
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=str))
+def template(out: str) -> None:
+    """Write an empty workbook of the same form as the default to OUT."""
+    from optimizer.workbook_writer import write_template
+
+    try:
+        write_template(out)
+    except OSError as exc:
+        click.echo(f"forceplan: cannot write {out}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    click.echo(f"written: {out}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except Exception as exc:  # the last guard: one clear line, never a traceback
+        click.echo(f"forceplan: unexpected failure: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)

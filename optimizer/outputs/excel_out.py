@@ -1,0 +1,124 @@
+"""``plan.xlsx``: the plan as a planner's workbook.
+
+Sheets ``Summary``, ``Allocation``, ``Requirements``, ``Nations`` (the
+contract's), then ``Leads`` and ``Targets``.  Frozen headers, widths, number
+formats and autofilters.  Every text cell is stored as text: a name that
+begins with ``= + - @`` (or a tab) never becomes a formula in Excel.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from optimizer.atomic import write_with_atomic
+from optimizer.results import PlanResult
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+SHORT_FILL = PatternFill("solid", fgColor="F8CBAD")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+
+FORMATS = {
+    "cost_musd": "#,##0.00",
+    "budget_musd": "#,##0.00",
+    "fair_personnel": "#,##0",
+    "fair_gap": "#,##0",
+    "cap_used": "0.0%",
+    "lead_share": "0.0%",
+}
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet will never evaluate.  Control characters other
+    than tab/newline are dropped (they are illegal in xlsx XML)."""
+    return "".join(ch for ch in value if ch in "\t\n" or ord(ch) >= 32)
+
+
+def _put(ws, row: int, col: int, value) -> None:
+    cell = ws.cell(row=row, column=col)
+    if value is None or (isinstance(value, float) and value != value):
+        return
+    if isinstance(value, str):
+        text = safe_text(value)
+        cell.value = text
+        cell.data_type = "s"  # openpyxl would otherwise store '=...' as a formula
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        return
+    if hasattr(value, "item"):
+        value = value.item()
+    cell.value = value
+
+
+def _table(ws, frame: pd.DataFrame, *, highlight: str | None = None) -> None:
+    columns = list(frame.columns)
+    for j, name in enumerate(columns, start=1):
+        _put(ws, 1, j, name)
+        cell = ws.cell(row=1, column=j)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        short = highlight is not None and row[columns.index(highlight)] > 0
+        for j, value in enumerate(row, start=1):
+            _put(ws, i, j, value)
+            cell = ws.cell(row=i, column=j)
+            if columns[j - 1] in FORMATS:
+                cell.number_format = FORMATS[columns[j - 1]]
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = "#,##0"
+            if short:
+                cell.fill = SHORT_FILL
+    for j, name in enumerate(columns, start=1):
+        longest = max([len(str(name))] + [len(str(v)) for v in frame.iloc[:, j - 1].tolist()[:500]])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(10, longest + 2), 45)
+    ws.freeze_panes = "A2"
+    if len(frame):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
+
+
+def summary_rows(plan: PlanResult) -> list[tuple[str, object]]:
+    sc, t = plan.scenario, plan.totals
+    rows: list[tuple[str, object]] = [
+        ("Scenario", sc["name"]),
+        ("Workbook", plan.source.get("workbook", "")),
+        ("Workbook SHA-256", plan.source.get("sha256", "")),
+        ("Status", plan.status),
+        ("Shortfall score", plan.shortfall_score),
+        ("Ceasefire in place", "yes" if sc["ceasefire_in_place"] else "no"),
+        ("UN mandate", "yes" if sc["un_mandate"] else "no"),
+        ("US backstop", "yes" if sc["us_backstop"] else "no"),
+    ]
+    for r in plan.targets.itertuples():
+        rows.append((f"{r.scope.capitalize()} personnel: target / planned / short", f"{r.target:,} / {r.planned:,} / {r.short:,}"))
+    rows += [
+        ("Total yearly cost (M USD)", round(t["cost_musd"], 2)),
+        ("Nations taking part", t["nations_taking_part"]),
+        ("Requirement lines unfilled", int((plan.requirements["short_units"] > 0).sum())),
+        ("Leads", "; ".join(f"{s}: {n}" for s, n in zip(plan.leads["sector"], plan.leads["nation"])) or "none"),
+        ("Solver", f"{plan.solver['name']} {plan.solver['version']}"),
+        ("Solve time (s)", plan.solver["seconds"]),
+        ("Relative gap", plan.solver["gap"]),
+    ]
+    return rows
+
+
+def write_plan_xlsx(plan: PlanResult, path: str | os.PathLike) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    _table(ws, pd.DataFrame(summary_rows(plan), columns=["item", "value"]))
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 70
+    _table(wb.create_sheet("Allocation"), plan.allocations)
+    _table(wb.create_sheet("Requirements"), plan.requirements, highlight="short_units")
+    _table(wb.create_sheet("Nations"), plan.nations)
+    _table(wb.create_sheet("Leads"), plan.leads)
+    _table(wb.create_sheet("Targets"), plan.targets, highlight="short")
+    wb.properties.creator = "forceplan"
+    wb.properties.title = f"forceplan plan: {plan.scenario['name']}"
+    write_with_atomic(path, wb.save)

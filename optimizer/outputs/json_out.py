@@ -1,0 +1,67 @@
+"""``plan.json`` as the contract (section 4) defines it, plus documented extras."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import pandas as pd
+
+from optimizer.atomic import write_text_atomic
+from optimizer.results import PlanResult
+
+
+def _plain(value):
+    """numpy/pandas scalars -> JSON-ready Python values; NaN -> null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        f = float(value)
+        if math.isnan(f) or math.isinf(f):
+            return None
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return [_plain(dict(zip(columns, row))) for row in frame[columns].itertuples(index=False, name=None)]
+
+
+def plan_to_dict(plan: PlanResult) -> dict:
+    """The plan as the contract's JSON object (key order fixed for stable diffs)."""
+    return {
+        "scenario": _plain(plan.scenario),
+        "status": plan.status,
+        "shortfall_score": _plain(plan.shortfall_score),
+        "allocations": _records(plan.allocations, ["nation", "unit_type", "sector", "units", "personnel", "cost_musd", "domain"]),
+        "requirements": _records(
+            plan.requirements,
+            ["unit_type", "sector", "min_units", "filled_units", "short_units", "max_units", "priority", "domain", "short_personnel", "weighted_shortfall"],
+        ),
+        "nations": _records(
+            plan.nations,
+            ["nation", "eligible", "personnel", "cost_musd", "cap_personnel", "fair_personnel", "status", "ineligible_reason",
+             "land", "sea", "air", "units", "budget_musd", "cap_used", "min_personnel", "fair_gap", "takes_part", "leads"],
+        ),
+        "leads": _records(plan.leads, ["sector", "nation", "lead_personnel", "sector_personnel", "lead_share"]),
+        "totals": _plain(plan.totals),
+        "solver": _plain(plan.solver),
+        "targets": _records(plan.targets, ["scope", "target", "planned", "short"]),
+        "shortfall_by_priority": _records(plan.shortfall_by_priority, ["priority", "unfilled_lines", "short_units", "short_personnel", "weighted_shortfall"]),
+        "source": _plain(plan.source),
+        "warnings": list(plan.warnings),
+    }
+
+
+def write_plan_json(plan: PlanResult, path: str | os.PathLike) -> None:
+    write_text_atomic(path, json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n")

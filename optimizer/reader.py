@@ -1,0 +1,427 @@
+"""Read a contract workbook into validated tables, or say everything that is wrong.
+
+No pyomo here.  :func:`read_tables` returns plain pandas tables with the
+contract's column names and defaults applied, plus the Scenario as a dict; it
+collects every problem it finds in one pass and raises one
+:class:`~optimizer.errors.InputError` carrying all of them.
+
+The file is checked before it is parsed (size, zip structure, compression
+ratio, encryption, macros) because openpyxl will happily inflate a zip bomb;
+openpyxl itself refuses XML entity bombs because ``defusedxml`` is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from optimizer.cells import is_blank, parse_cell
+from optimizer.errors import InputError, InputIssue
+from optimizer.schema import (
+    CAVEATS,
+    NATIONS,
+    PLEDGES,
+    REQUIREMENTS,
+    SCENARIO,
+    SCENARIO_PARAMETERS,
+    SECTORS,
+    SHEETS,
+    UNIT_TYPES,
+    Column,
+    Kind,
+    Sheet,
+)
+
+# Limits that keep a hostile file from exhausting the machine.  A real
+# coalition workbook is well under a megabyte.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_MEMBERS = 2000
+MAX_ROWS_PER_SHEET = 100_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
+
+SCENARIO_BY_NAME: dict[str, Column] = {c.name: c for c in SCENARIO_PARAMETERS}
+TABLE_SHEETS: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS)
+
+
+def normalise_header(text: object) -> str:
+    return " ".join(str(text).split()).lower() if text is not None else ""
+
+
+@dataclass
+class RawTables:
+    """What the reader hands to :mod:`optimizer.data`: validated, defaulted tables."""
+
+    scenario: dict[str, object]
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- file
+
+
+def _check_file(path: Path) -> list[InputIssue]:
+    """Problems with the file as a whole, found without parsing it."""
+
+    def issue(msg: str) -> list[InputIssue]:
+        return [InputIssue(None, None, None, f"{path.name}: {msg}")]
+
+    if not path.exists():
+        return issue("no such file")
+    if path.is_dir():
+        return issue("is a folder, not a workbook")
+    size = path.stat().st_size
+    if size == 0:
+        return issue("the file is empty")
+    if size > MAX_FILE_BYTES:
+        return issue(f"the file is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == OLE_MAGIC:
+        return issue(
+            "is a password-protected (encrypted) workbook or a legacy .xls file; "
+            "remove the password or save it as .xlsx and try again"
+        )
+    if not zipfile.is_zipfile(path):
+        return issue("is not an Excel workbook (.xlsx)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return issue(f"is not a readable workbook ({exc})")
+    if len(members) > MAX_ZIP_MEMBERS:
+        return issue(f"has {len(members)} parts; a workbook has far fewer (limit {MAX_ZIP_MEMBERS})")
+    total = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return issue(f"unpacks to {total / 1e6:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB")
+    for m in members:
+        if m.compress_size and m.file_size / m.compress_size > MAX_COMPRESSION_RATIO and m.file_size > 1_000_000:
+            return issue(f"part {m.filename} is compressed {m.file_size // m.compress_size}:1, a sign of a zip bomb")
+    if packed and total / packed > MAX_COMPRESSION_RATIO and total > 10_000_000:
+        return issue("is compressed suspiciously well, a sign of a zip bomb")
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        return issue("is a zip file but not an Excel workbook (.xlsx)")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        return issue("contains macros (a macro-enabled workbook); save it as a plain .xlsx without macros")
+    return []
+
+
+def _load(path: Path):
+    """Load the workbook twice: cached values, and formulas (to spot uncached ones)."""
+    import openpyxl
+
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    return values, formulas
+
+
+def _sheet_rows(ws) -> list[tuple[int, list]]:
+    """Every row of a read-only sheet as (excel_row, [cell values]), capped in count."""
+    ws.reset_dimensions()  # some writers store a wrong dimension; read what is there
+    rows = []
+    for cells in ws.iter_rows():
+        if not cells:
+            continue
+        excel_row = None
+        values = []
+        for cell in cells:
+            if getattr(cell, "row", None) is not None and excel_row is None:
+                excel_row = cell.row
+            values.append(getattr(cell, "value", None))
+        if excel_row is None:
+            continue
+        rows.append((excel_row, values))
+        if len(rows) > MAX_ROWS_PER_SHEET:
+            raise _TooManyRows()
+    return rows
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+def _formula_cells(ws) -> set[tuple[int, int]]:
+    """(row, column index from 1) of every formula cell of a sheet."""
+    ws.reset_dimensions()
+    found = set()
+    for cells in ws.iter_rows():
+        for idx, cell in enumerate(cells, start=1):
+            if getattr(cell, "data_type", None) == "f":
+                found.add((cell.row, getattr(cell, "column", idx)))
+    return found
+
+
+# -------------------------------------------------------------------------- sheets
+
+
+def _find_sheet(wb, name: str):
+    wanted = normalise_header(name)
+    for title in wb.sheetnames:
+        if normalise_header(title) == wanted:
+            return wb[title]
+    return None
+
+
+def _read_sheet(spec: Sheet, ws_values, ws_formulas, issues: list[InputIssue]) -> list[dict]:
+    """Parse a table sheet into dict rows (with ``_row``), recording every problem."""
+    try:
+        rows = _sheet_rows(ws_values)
+    except _TooManyRows:
+        issues.append(InputIssue(spec.name, None, None, f"has more than {MAX_ROWS_PER_SHEET} rows"))
+        return []
+    formulas = _formula_cells(ws_formulas)
+    header_at = next((i for i, (_, vals) in enumerate(rows) if any(not is_blank(v) for v in vals)), None)
+    if header_at is None:
+        if not spec.optional:
+            issues.append(InputIssue(spec.name, None, None, "the sheet is empty: it needs a header row"))
+        return []
+    header_row, header_vals = rows[header_at]
+    positions: dict[str, int] = {}
+    for idx, text in enumerate(header_vals):
+        key = normalise_header(text)
+        if not key:
+            continue
+        if key in positions and key in spec.column_names:
+            issues.append(InputIssue(spec.name, header_row, key, "the column appears twice", letter=get_column_letter(idx + 1)))
+            continue
+        positions.setdefault(key, idx)
+    missing = [c.name for c in spec.columns if c.required and c.name not in positions]
+    for name in missing:
+        issues.append(InputIssue(spec.name, header_row, name, "required column is missing from the header row"))
+    if missing:
+        return []
+
+    parsed: list[dict] = []
+    for excel_row, vals in rows[header_at + 1 :]:
+        cells = {c.name: (vals[positions[c.name]] if c.name in positions and positions[c.name] < len(vals) else None) for c in spec.columns}
+        if all(is_blank(v) for v in cells.values()):
+            continue  # a stray blank row
+        record: dict[str, object] = {"_row": excel_row}
+        for col in spec.columns:
+            raw = cells[col.name]
+            col_idx = positions.get(col.name)
+            letter = get_column_letter(col_idx + 1) if col_idx is not None else None
+            if is_blank(raw):
+                if col_idx is not None and (excel_row, col_idx + 1) in formulas:
+                    issues.append(InputIssue(spec.name, excel_row, col.name, "is a formula with no saved value; open the workbook in Excel, recalculate and save it", letter=letter))
+                    record[col.name] = None
+                    continue
+                if col.required:
+                    issues.append(InputIssue(spec.name, excel_row, col.name, "is required but blank", letter=letter))
+                record[col.name] = col.default
+                continue
+            value, problem = parse_cell(col, raw)
+            if problem:
+                issues.append(InputIssue(spec.name, excel_row, col.name, problem, value=str(raw), letter=letter))
+            record[col.name] = value
+        parsed.append(record)
+    return parsed
+
+
+def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: list[str]) -> dict[str, object]:
+    """The Scenario sheet: ``parameter``/``value`` rows, each value parsed by its parameter's kind."""
+    try:
+        rows = _sheet_rows(ws_values)
+    except _TooManyRows:
+        issues.append(InputIssue("Scenario", None, None, f"has more than {MAX_ROWS_PER_SHEET} rows"))
+        return {}
+    formulas = _formula_cells(ws_formulas)
+    header_at = next((i for i, (_, vals) in enumerate(rows) if any(not is_blank(v) for v in vals)), None)
+    if header_at is None:
+        issues.append(InputIssue("Scenario", None, None, "the sheet is empty: it needs a header row 'parameter', 'value'"))
+        return {}
+    header_row, header_vals = rows[header_at]
+    positions: dict[str, int] = {}
+    for idx, text in enumerate(header_vals):
+        positions.setdefault(normalise_header(text), idx)
+    missing = [name for name in ("parameter", "value") if name not in positions]
+    for name in missing:
+        issues.append(InputIssue("Scenario", header_row, name, "required column is missing from the header row"))
+    if missing:
+        return {}
+    p_idx, v_idx = positions["parameter"], positions["value"]
+    letter = get_column_letter(v_idx + 1)
+
+    values: dict[str, object] = {}
+    where: dict[str, int] = {}
+    for excel_row, vals in rows[header_at + 1 :]:
+        raw_name = vals[p_idx] if p_idx < len(vals) else None
+        raw = vals[v_idx] if v_idx < len(vals) else None
+        if is_blank(raw_name):
+            if not is_blank(raw):
+                issues.append(InputIssue("Scenario", excel_row, "parameter", "a value is given but the parameter name is blank", letter=get_column_letter(p_idx + 1)))
+            continue
+        name = normalise_header(raw_name).replace(" ", "_")
+        if name not in SCENARIO_BY_NAME:
+            warnings.append(f"sheet 'Scenario', row {excel_row}: unknown parameter '{raw_name}' ignored")
+            continue
+        if name in where:
+            issues.append(InputIssue("Scenario", excel_row, "parameter", f"parameter '{name}' is given twice (also row {where[name]})", value=str(raw_name), letter=get_column_letter(p_idx + 1)))
+            continue
+        where[name] = excel_row
+        col = SCENARIO_BY_NAME[name]
+        if is_blank(raw):
+            if (excel_row, v_idx + 1) in formulas:
+                issues.append(InputIssue("Scenario", excel_row, "value", f"'{name}' is a formula with no saved value; recalculate and save the workbook", letter=letter))
+            continue  # blank: the default (or, for a required one, reported missing later)
+        value, problem = parse_cell(col, raw)
+        if problem:
+            issues.append(InputIssue("Scenario", excel_row, "value", f"'{name}' {problem}", value=str(raw), letter=letter))
+            continue
+        values[name] = value
+    return values
+
+
+def parse_overrides(overrides: list[str] | tuple[str, ...], issues: list[InputIssue]) -> dict[str, object]:
+    """``--set PARAMETER=VALUE`` strings -> parsed values; problems go to ``issues``."""
+    out: dict[str, object] = {}
+    for text in overrides:
+        if "=" not in text:
+            issues.append(InputIssue("--set", None, None, "expected PARAMETER=VALUE", value=text))
+            continue
+        key, raw = text.split("=", 1)
+        name = normalise_header(key).replace(" ", "_")
+        col = SCENARIO_BY_NAME.get(name)
+        if col is None:
+            known = ", ".join(SCENARIO_BY_NAME)
+            issues.append(InputIssue("--set", None, name or key, f"unknown Scenario parameter; known: {known}", value=text))
+            continue
+        if is_blank(raw):
+            if col.required:
+                issues.append(InputIssue("--set", None, name, "needs a value", value=text))
+            else:
+                out[name] = col.default
+            continue
+        value, problem = parse_cell(col, raw.strip())
+        if problem:
+            issues.append(InputIssue("--set", None, name, problem, value=raw))
+            continue
+        out[name] = value
+    return out
+
+
+# ------------------------------------------------------------------ cross-sheet checks
+
+
+def _check_unique(spec: Sheet, rows: list[dict], issues: list[InputIssue]) -> None:
+    if not spec.key:
+        return
+    seen: dict[tuple, int] = {}
+    for r in rows:
+        key = tuple(r.get(k) for k in spec.key)
+        if any(k is None for k in key):
+            continue
+        if key in seen:
+            label = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, key))
+            issues.append(InputIssue(spec.name, r["_row"], spec.key[-1], f"duplicate of row {seen[key]} ({label})", value=str(key[-1])))
+        else:
+            seen[key] = r["_row"]
+
+
+def _check_references(spec: Sheet, rows: list[dict], known: dict[str, set[str]], issues: list[InputIssue]) -> None:
+    for col in spec.columns:
+        if not col.references:
+            continue
+        names = known[col.references]
+        folded = {n.casefold(): n for n in names}
+        for r in rows:
+            value = r.get(col.name)
+            if value is None or value in names:
+                continue
+            hint = f"; did you mean '{folded[value.casefold()]}'?" if value.casefold() in folded else ""
+            issues.append(InputIssue(spec.name, r["_row"], col.name, f"is not a {col.name.replace('_', ' ')} of the {col.references} sheet{hint}", value=value))
+
+
+def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> RawTables:
+    """Read and validate the workbook at ``path`` with ``--set`` overrides.
+
+    Raises :class:`InputError` with every problem found.
+    """
+    path = Path(path)
+    issues = _check_file(path)
+    if issues:
+        raise InputError(issues)
+    try:
+        wb_values, wb_formulas = _load(path)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or hostile file
+        name = type(exc).__name__
+        reason = "it contains forbidden XML entities (an XML bomb?)" if "Entit" in name or "DTD" in name else f"{name}: {exc}"
+        raise InputError([InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {reason}")]) from None
+
+    try:
+        warnings: list[str] = []
+        raw: dict[str, list[dict]] = {}
+        scenario_values: dict[str, object] = {}
+        for spec in SHEETS:
+            ws_v = _find_sheet(wb_values, spec.name)
+            ws_f = _find_sheet(wb_formulas, spec.name)
+            if ws_v is None:
+                if not spec.optional:
+                    issues.append(InputIssue(spec.name, None, None, "required sheet is missing"))
+                raw[spec.name] = []
+                continue
+            if spec is SCENARIO:
+                scenario_values = _read_scenario(ws_v, ws_f, issues, warnings)
+            else:
+                raw[spec.name] = _read_sheet(spec, ws_v, ws_f, issues)
+    except Exception as exc:
+        raise InputError(issues + [InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {type(exc).__name__}: {exc}")]) from None
+    finally:
+        wb_values.close()
+        wb_formulas.close()
+
+    scenario_values.update(parse_overrides(overrides, issues))
+    scenario: dict[str, object] = {}
+    for col in SCENARIO_PARAMETERS:
+        if col.name in scenario_values:
+            scenario[col.name] = scenario_values[col.name]
+        elif col.required:
+            issues.append(InputIssue("Scenario", None, "parameter", f"required parameter '{col.name}' is missing or blank"))
+        else:
+            scenario[col.name] = col.default
+
+    for spec in TABLE_SHEETS:
+        _check_unique(spec, raw.get(spec.name, []), issues)
+    known = {
+        "Nations": {r["nation"] for r in raw.get("Nations", []) if r.get("nation")},
+        "UnitTypes": {r["unit_type"] for r in raw.get("UnitTypes", []) if r.get("unit_type")},
+        "Sectors": {r["sector"] for r in raw.get("Sectors", []) if r.get("sector")},
+    }
+    for spec in (PLEDGES, REQUIREMENTS, CAVEATS):
+        _check_references(spec, raw.get(spec.name, []), known, issues)
+    for r in raw.get("Requirements", []):
+        lo, hi = r.get("min_units"), r.get("max_units")
+        if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
+            issues.append(InputIssue("Requirements", r["_row"], "max_units", f"is below min_units ({lo})", value=str(hi)))
+    if issues:
+        raise InputError(issues)
+
+    tables = {spec.name: _frame(spec, raw.get(spec.name, [])) for spec in TABLE_SHEETS}
+    return RawTables(scenario=scenario, tables=tables, warnings=warnings)
+
+
+_DTYPES = {Kind.INT: "int64", Kind.NUMBER: "float64", Kind.YESNO: "bool"}
+
+
+def _frame(spec: Sheet, rows: list[dict]) -> pd.DataFrame:
+    """Rows -> DataFrame.  A column with blanks keeps Python ``None`` (object dtype),
+    so "blank" never turns into NaN or a string; complete numeric columns get numeric dtypes."""
+    cols = ["_row", *spec.column_names]
+    frame = pd.DataFrame(rows, columns=cols, dtype=object)
+    for col in spec.columns:
+        dtype = _DTYPES.get(col.kind)
+        if dtype and len(frame) and frame[col.name].map(lambda v: v is not None).all():
+            frame[col.name] = frame[col.name].astype(dtype)
+        elif dtype and not len(frame):
+            frame[col.name] = frame[col.name].astype(dtype)
+    frame["_row"] = frame["_row"].astype("int64")
+    return frame

@@ -1,0 +1,604 @@
+"""Seeded generators of valid contract workbooks (``CONTRACT.md`` section 1).
+
+Used by the tests (cross-checks against an independent checker and brute
+force) and by the benchmarks.  Self-contained: plain :mod:`openpyxl` and
+:mod:`random`, nothing else from :mod:`optimizer`, so a bug in the reader
+cannot shape the instances it is tested on.
+
+``generate_workbook(path, n_nations=30, n_unit_types=15, n_sectors=6, seed=0, features=None)``
+    A realistic instance: land, sea and air unit types and sectors, all four
+    statuses, conditions, risk limits, lead nations, budgets, cost factors,
+    minimum and maximum contributions, interoperability limit, caveats.
+``generate_tiny_workbook(path, seed, features=None, max_plans=20_000)``
+    An instance small enough to enumerate every plan (2-3 nations, 1-3 unit
+    types, 1-2 sectors, pledges of 0-2 units), still exercising every feature.
+``write_workbook_from_tables(path, scenario, tables)``
+    Any workbook from plain rows, for hand-written test instances.
+
+``features`` switches parts of the instance on or off; keys are
+:data:`FEATURES`.  A key left out (or ``None``) is decided at random from the
+seed, so the default is a random mix.  The same arguments always give the
+same cell contents.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import openpyxl
+
+__all__ = [
+    "FEATURES",
+    "SHEET_COLUMNS",
+    "count_assignments",
+    "generate_workbook",
+    "generate_tiny_workbook",
+    "write_workbook_from_tables",
+]
+
+#: Switchable parts of a generated instance.
+FEATURES: tuple[str, ...] = (
+    "leads",  # can_lead nations, needs_lead sectors
+    "caveats",  # Caveats rows
+    "budgets",  # budget_musd on some nations
+    "minimums",  # min_personnel on some nations
+    "caps",  # max_personnel on some nations
+    "interop",  # max_nations_per_sector
+    "conditions",  # requires_* flags on some nations
+    "domain_targets",  # land/sea/air targets
+)
+
+#: Contract column order of every sheet; also the header of an empty sheet.
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Scenario": ("parameter", "value"),
+    "Nations": (
+        "nation", "status", "active_personnel", "gdp_busd", "max_personnel", "min_personnel",
+        "requires_ceasefire", "requires_un_mandate", "requires_us_backstop", "max_sector_risk",
+        "can_lead", "budget_musd", "cost_factor", "withdrawal_risk",
+    ),
+    "UnitTypes": ("unit_type", "domain", "personnel", "annual_cost_musd"),
+    "Sectors": ("sector", "risk", "needs_lead"),
+    "Pledges": ("nation", "unit_type", "max_units"),
+    "Requirements": ("unit_type", "sector", "min_units", "max_units", "priority"),
+    "Caveats": ("nation", "sector", "unit_type", "note"),
+}
+_REQUIRED_SHEETS = ("Scenario", "Nations", "UnitTypes", "Sectors", "Pledges", "Requirements")
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    """Python value -> cell value: bool -> yes/no, None -> blank."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def write_workbook_from_tables(path: str | Path, scenario: Mapping[str, Any], tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+    """Write a workbook: a Scenario sheet from ``scenario`` and one sheet per table.
+
+    ``scenario`` maps parameter -> value (one Scenario row each, in order).
+    ``tables`` maps sheet name -> rows (dicts column -> value).  Columns are
+    the contract's columns present in any row, in contract order, then any
+    other columns in order of first appearance.  A required sheet missing from
+    ``tables`` (or a table without rows) is written with the contract header
+    only; Caveats is written only when given.  ``True``/``False`` become
+    ``yes``/``no`` and ``None`` a blank cell.  Nothing is validated, so
+    invalid workbooks can be written on purpose.
+    """
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+
+    sheet = workbook.create_sheet("Scenario")
+    sheet.append(["parameter", "value"])
+    for parameter, value in scenario.items():
+        sheet.append([parameter, _cell(value)])
+
+    names = list(_REQUIRED_SHEETS[1:]) + [t for t in tables if t not in _REQUIRED_SHEETS]
+    for name in names:
+        rows = [dict(r) for r in tables.get(name, ())]
+        known = SHEET_COLUMNS.get(name, ())
+        present: list[str] = []
+        for row in rows:
+            for col in row:
+                if col not in present:
+                    present.append(col)
+        columns = [c for c in known if c in present] + [c for c in present if c not in known]
+        if not columns:
+            columns = list(known)
+        sheet = workbook.create_sheet(name)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row.get(col)) for col in columns])
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+# --------------------------------------------------------------------------
+# Catalogues
+# --------------------------------------------------------------------------
+
+_NATION_NAMES = (
+    "United Kingdom", "France", "Germany", "Italy", "Poland", "Netherlands", "Belgium", "Denmark",
+    "Norway", "Sweden", "Finland", "Estonia", "Latvia", "Lithuania", "Czechia", "Slovakia",
+    "Romania", "Bulgaria", "Spain", "Portugal", "Greece", "Türkiye", "Canada", "Australia",
+    "New Zealand", "Japan", "Ireland", "Austria", "Luxembourg", "Iceland", "Croatia", "Slovenia",
+    "Albania", "North Macedonia", "Montenegro", "Hungary", "Switzerland", "Cyprus", "Malta",
+    "South Korea", "Brazil", "Argentina", "Chile", "Mexico", "India", "Indonesia", "Morocco",
+    "Kenya", "Ghana", "Bangladesh", "Pakistan", "Uruguay", "Fiji", "Nepal", "Singapore",
+)
+
+# (name, domain, personnel range, yearly cost per person in MUSD range)
+_UNIT_CATALOGUE: tuple[tuple[str, str, tuple[int, int], tuple[float, float]], ...] = (
+    ("Mechanised infantry battalion", "land", (600, 900), (0.12, 0.2)),
+    ("Light infantry battalion", "land", (450, 700), (0.08, 0.14)),
+    ("Armoured battalion", "land", (400, 600), (0.18, 0.3)),
+    ("Artillery battalion", "land", (350, 550), (0.15, 0.25)),
+    ("Logistics battalion", "land", (400, 700), (0.08, 0.14)),
+    ("Brigade headquarters", "land", (150, 300), (0.12, 0.2)),
+    ("Air defence battery", "land", (100, 200), (0.3, 0.6)),
+    ("Engineer company", "land", (120, 200), (0.1, 0.16)),
+    ("Military police company", "land", (100, 160), (0.08, 0.12)),
+    ("Role 2 medical unit", "land", (60, 120), (0.15, 0.25)),
+    ("CBRN defence company", "land", (80, 150), (0.12, 0.2)),
+    ("Special operations task group", "land", (60, 150), (0.3, 0.5)),
+    ("ISR company", "land", (80, 150), (0.15, 0.3)),
+    ("Signals company", "land", (100, 180), (0.1, 0.18)),
+    ("Demining team", "land", (30, 60), (0.1, 0.2)),
+    ("Frigate", "sea", (150, 250), (0.3, 0.5)),
+    ("Mine countermeasures vessel", "sea", (30, 60), (0.4, 0.7)),
+    ("Offshore patrol vessel", "sea", (30, 80), (0.25, 0.4)),
+    ("Submarine", "sea", (40, 60), (0.8, 1.2)),
+    ("Amphibious ship", "sea", (300, 500), (0.2, 0.35)),
+    ("Fighter squadron", "air", (150, 300), (0.5, 0.9)),
+    ("Air-to-air refuelling detachment", "air", (60, 120), (0.5, 0.8)),
+    ("Transport aircraft detachment", "air", (80, 150), (0.3, 0.5)),
+    ("Helicopter squadron", "air", (120, 250), (0.3, 0.5)),
+    ("ISR drone detachment", "air", (40, 90), (0.4, 0.7)),
+    ("Maritime patrol aircraft detachment", "air", (60, 120), (0.5, 0.8)),
+    ("Airborne early warning detachment", "air", (100, 180), (0.6, 1.0)),
+)
+
+_LAND_SECTORS = (
+    "Sector North", "Sector East", "Sector South", "Sector Centre", "Sector West", "Kyiv region",
+    "Odesa region", "Dnipro line", "Kharkiv region", "Lviv region", "Zaporizhzhia front",
+    "Mykolaiv region", "Poltava region", "Vinnytsia region",
+)
+_SEA_SECTORS = ("Black Sea west", "Black Sea north", "Sea of Azov", "Danube delta")
+_AIR_SECTORS = ("Airspace west", "Airspace centre", "Airspace east", "Airspace south")
+
+_CAVEAT_NOTES = (
+    "no troops on Ukrainian soil",
+    "parliamentary mandate limited to rear areas",
+    "no combat role",
+    "maritime contribution only",
+    "air policing only",
+    "no deployment east of the Dnipro",
+    "unit committed to national defence",
+    "awaiting parliamentary vote",
+)
+
+
+def _names(base: tuple[str, ...], n: int, fallback: str) -> list[str]:
+    """The first n names of ``base``, then ``fallback 1``, ``fallback 2`` ..."""
+    names = list(base[:n])
+    names += [f"{fallback} {i}" for i in range(1, n - len(names) + 1)]
+    return names
+
+
+def _resolve_features(features: Mapping[str, bool | None] | None, rng: random.Random, p_on: float) -> dict[str, bool]:
+    """Every feature on/off: given ones as given, the others at random (probability ``p_on``)."""
+    features = dict(features or {})
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown features {sorted(unknown)}; known: {FEATURES}")
+    draws = {f: rng.random() < p_on for f in FEATURES}  # drawn always, so seeds stay comparable
+    return {f: (draws[f] if features.get(f) is None else bool(features[f])) for f in FEATURES}
+
+
+def _pick_unit_types(rng: random.Random, n: int) -> list[tuple[str, str, int, float]]:
+    """n unit types (name, domain, personnel, annual_cost_musd), about 60% land, 20% sea, 20% air."""
+    by_domain = {d: [c for c in _UNIT_CATALOGUE if c[1] == d] for d in ("land", "sea", "air")}
+    for entries in by_domain.values():
+        rng.shuffle(entries)
+    n_sea = n_air = 0 if n < 3 else max(1, round(0.2 * n))
+    counts = {"land": n - n_sea - n_air, "sea": n_sea, "air": n_air}
+    chosen = []
+    for domain, count in counts.items():
+        entries = by_domain[domain]
+        for i in range(count):
+            name, _, (p_lo, p_hi), (c_lo, c_hi) = entries[i % len(entries)]
+            if i >= len(entries):  # catalogue exhausted: a variant of an earlier type
+                name = f"{name} (variant {i // len(entries) + 1})"
+            personnel = rng.randint(p_lo, p_hi)
+            personnel = max(30, min(900, 10 * round(personnel / 10) if personnel >= 100 else personnel))
+            cost = round(personnel * rng.uniform(c_lo, c_hi), 1)
+            chosen.append((name, domain, personnel, cost))
+    return chosen
+
+
+def _pick_sectors(rng: random.Random, n: int, domains_present: set[str]) -> list[tuple[str, str, int]]:
+    """n sectors (name, domain, risk): mostly land, a sea and an air area when those units exist."""
+    n_sea = (1 if "sea" in domains_present and n >= 3 else 0) + (1 if "sea" in domains_present and n >= 8 else 0)
+    n_air = (1 if "air" in domains_present and n >= 3 else 0) + (1 if "air" in domains_present and n >= 8 else 0)
+    n_land = n - n_sea - n_air
+    sectors = []
+    for i, name in enumerate(_names(_LAND_SECTORS, n_land, "Land sector")):
+        risk = 3 if i == 0 else rng.choices((1, 2, 3), (0.3, 0.4, 0.3))[0]
+        sectors.append((name, "land", risk))
+    for name in _names(_SEA_SECTORS, n_sea, "Sea area"):
+        sectors.append((name, "sea", rng.choices((1, 2, 3), (0.3, 0.5, 0.2))[0]))
+    for name in _names(_AIR_SECTORS, n_air, "Air area"):
+        sectors.append((name, "air", rng.choice((1, 2))))
+    return sectors
+
+
+# --------------------------------------------------------------------------
+# The realistic generator
+# --------------------------------------------------------------------------
+
+
+def generate_workbook(
+    path: str | Path,
+    *,
+    n_nations: int = 30,
+    n_unit_types: int = 15,
+    n_sectors: int = 6,
+    seed: int = 0,
+    features: Mapping[str, bool | None] | None = None,
+) -> None:
+    """Write a valid, realistic contract workbook determined by the arguments."""
+    if n_nations < 1 or n_unit_types < 1 or n_sectors < 1:
+        raise ValueError("need at least one nation, unit type and sector")
+    rng = random.Random(seed)
+    on = _resolve_features(features, rng, p_on=0.7)
+
+    # Unit types and sectors -------------------------------------------------
+    unit_types = _pick_unit_types(rng, n_unit_types)
+    domains_present = {d for _, d, _, _ in unit_types}
+    sectors = _pick_sectors(rng, n_sectors, domains_present)
+    types_by_domain = {d: [u for u in unit_types if u[1] == d] for d in ("land", "sea", "air")}
+    personnel_of = {u[0]: u[2] for u in unit_types}
+    cost_of = {u[0]: u[3] for u in unit_types}
+    domain_of = {u[0]: u[1] for u in unit_types}
+
+    # Requirements: each sector asks for some unit types of its own domain -----
+    lines: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add_line(unit_type: str, sector: str) -> None:
+        size = personnel_of[unit_type]
+        top = 4 if size >= 400 else 6
+        min_units = 0 if rng.random() < 0.08 else rng.randint(1, top)
+        max_units = None if rng.random() < 0.4 else min_units + rng.randint(0, 3)
+        lines[(unit_type, sector)] = {
+            "unit_type": unit_type, "sector": sector, "min_units": min_units, "max_units": max_units,
+            "priority": rng.choices((1, 2, 3, None), (0.3, 0.35, 0.25, 0.1))[0],
+        }
+
+    for name, domain, _ in sectors:
+        candidates = types_by_domain[domain]
+        for u in rng.sample(candidates, rng.randint(1, min(len(candidates), 6))):
+            add_line(u[0], name)
+    for u in unit_types:  # every unit type is required somewhere in its domain
+        homes = [s for s, d, _ in sectors if d == u[1]]
+        if homes and not any(key[0] == u[0] for key in lines):
+            add_line(u[0], rng.choice(homes))
+
+    # Nations -----------------------------------------------------------------
+    statuses = rng.choices(("committed", "considering", "uncertain", "declined"), (0.4, 0.25, 0.2, 0.15), k=n_nations)
+    if n_nations >= 4:  # every status occurs
+        for status, i in zip(("committed", "considering", "uncertain", "declined"), rng.sample(range(n_nations), 4)):
+            statuses[i] = status
+    # Sizes log-uniform in 1,000-250,000, roughly largest first so the well-known names are the big ones
+    actives = sorted((math.exp(rng.uniform(math.log(1_000), math.log(250_000))) for _ in range(n_nations)), reverse=True)
+    for _ in range(n_nations // 3):
+        i, j = rng.randrange(n_nations), rng.randrange(n_nations)
+        actives[i], actives[j] = actives[j], actives[i]
+    nations = []
+    for i, name in enumerate(_names(_NATION_NAMES, n_nations, "Nation")):
+        active = max(1_000, min(250_000, int(round(actives[i], -2))))
+        gdp = round(min(5_000.0, max(10.0, active / 50 * math.exp(rng.gauss(0, 0.6)))), 1)
+        big = active >= 50_000
+        nations.append({
+            "nation": name, "status": statuses[i], "active_personnel": active, "gdp_busd": gdp,
+            "max_personnel": None, "min_personnel": None,
+            "requires_ceasefire": None, "requires_un_mandate": None, "requires_us_backstop": None,
+            "max_sector_risk": rng.choices((1, 2, 3, None), (0.2, 0.35, 0.2, 0.25))[0],
+            "can_lead": (True if rng.random() < (0.6 if big else 0.1) else None) if on["leads"] else None,
+            "budget_musd": None,
+            "cost_factor": None if rng.random() < 0.3 else round(rng.uniform(0.7, 1.4), 2),
+            "withdrawal_risk": None if rng.random() < 0.5 else round(rng.uniform(0.0, 0.5), 2),
+        })
+        if on["conditions"]:
+            for flag, p in (("requires_ceasefire", 0.2), ("requires_un_mandate", 0.15), ("requires_us_backstop", 0.2)):
+                nations[-1][flag] = True if rng.random() < p else rng.choice((False, None))
+    if on["leads"]:  # at least two nations able to lead
+        for row in sorted(nations, key=lambda r: -r["active_personnel"])[:2]:
+            row["can_lead"] = True
+    sustainable_share = rng.choice((None, None, 0.05, 0.08, 0.1, 0.12, 0.15))
+    share = 0.08 if sustainable_share is None else sustainable_share
+    cap_of = {r["nation"]: math.floor(share * r["active_personnel"]) for r in nations}
+
+    # Pledges: per unit type, supply = demand x a seeded ratio, spread over a few nations
+    supply_ratio = rng.uniform(0.5, 2.5)
+    demand = {u[0]: sum(line["min_units"] for key, line in lines.items() if key[0] == u[0]) for u in unit_types}
+    pledges: dict[tuple[str, str], int] = {}
+    weights = [math.sqrt(r["active_personnel"]) for r in nations]
+    for u in unit_types:
+        total = max(1, round(demand[u[0]] * supply_ratio * rng.uniform(0.7, 1.3))) if demand[u[0]] else rng.randint(0, 3)
+        givers = {nations[i]["nation"] for i in rng.choices(range(n_nations), weights, k=rng.randint(1, max(1, n_nations // 3)))}
+        givers = sorted(givers)
+        share_out = [0] * len(givers)
+        for _ in range(total):
+            share_out[rng.randrange(len(givers))] += 1
+        for nation, units in zip(givers, share_out):
+            pledges[(nation, u[0])] = units
+    pledge_rows = [
+        {"nation": n, "unit_type": u, "max_units": x}
+        for n, u, x in sorted((n, u, x) for (n, u), x in pledges.items())
+    ]
+
+    # Limits relative to what each nation pledged --------------------------------
+    pledged_personnel = {r["nation"]: 0 for r in nations}
+    pledged_cost = {r["nation"]: 0.0 for r in nations}
+    for (n, u), x in pledges.items():
+        pledged_personnel[n] += x * personnel_of[u]
+        pledged_cost[n] += x * cost_of[u]
+    for row in nations:
+        n = row["nation"]
+        factor = row["cost_factor"] or 1.0
+        if on["budgets"] and pledged_cost[n] > 0 and rng.random() < 0.35:
+            row["budget_musd"] = round(pledged_cost[n] * factor * rng.uniform(0.3, 1.2), 1)
+        if on["minimums"] and rng.random() < 0.25:
+            row["min_personnel"] = 50 * rng.randint(2, 12)
+        elif rng.random() < 0.2:
+            row["min_personnel"] = 0
+        if on["caps"] and rng.random() < 0.3:
+            row["max_personnel"] = int(round(max(cap_of[n], 100) * rng.uniform(0.3, 1.2), -1))
+
+    # Sectors with lead requirements ------------------------------------------------
+    sector_rows = []
+    for name, domain, risk in sectors:
+        needs_lead = None
+        if on["leads"]:
+            needs_lead = rng.random() < (0.6 if domain == "land" else 0.3)
+        sector_rows.append({"sector": name, "risk": risk, "needs_lead": needs_lead})
+    if on["leads"] and not any(r["needs_lead"] for r in sector_rows):
+        sector_rows[0]["needs_lead"] = True
+
+    # Caveats ---------------------------------------------------------------------
+    caveat_rows = []
+    if on["caveats"]:
+        sector_names = [s[0] for s in sectors]
+        for row in nations:
+            if rng.random() >= 0.25:
+                continue
+            seen = set()
+            for _ in range(rng.randint(1, 2)):
+                kind = rng.choices(("sector", "unit_type", "both", "nation"), (0.4, 0.25, 0.3, 0.05))[0]
+                sector = unit_type = None
+                if kind == "both":  # a specific requirement line
+                    unit_type, sector = rng.choice(sorted(lines))
+                elif kind == "sector":
+                    sector = rng.choice(sector_names)
+                elif kind == "unit_type":
+                    unit_type = rng.choice(unit_types)[0]
+                if (sector, unit_type) not in seen:
+                    seen.add((sector, unit_type))
+                    caveat_rows.append({
+                        "nation": row["nation"], "sector": sector, "unit_type": unit_type,
+                        "note": rng.choice(_CAVEAT_NOTES) if rng.random() < 0.8 else None,
+                    })
+
+    # Scenario: targets relative to the personnel the requirements ask for ---------
+    required = {d: 0 for d in ("land", "sea", "air")}
+    for (u, _s), line in lines.items():
+        required[domain_of[u]] += line["min_units"] * personnel_of[u]
+    force_target = int(round(sum(required.values()) * rng.uniform(0.5, 1.3), -2))
+    scenario: dict[str, Any] = {
+        "name": f"synthetic-{seed}",
+        "force_target": force_target,
+    }
+    for domain in ("land", "sea", "air"):
+        wanted = on["domain_targets"] and required[domain] > 0 and rng.random() < 0.7
+        scenario[f"{domain}_target"] = int(round(required[domain] * rng.uniform(0.5, 1.3), -1)) if wanted else None
+    scenario.update({
+        "ceasefire_in_place": rng.random() < 0.5,
+        "un_mandate": rng.random() < 0.4,
+        "us_backstop": rng.random() < 0.5,
+        "sustainable_share": sustainable_share,
+        "max_nations_per_sector": rng.randint(2, 6) if on["interop"] else None,
+        "lead_share": round(rng.uniform(0.3, 0.6), 2),
+        "weight_cost": rng.choice((None, 1, 1, 2)),
+        "weight_fairness": rng.choice((None, 1, 0.1, 0.01)),
+        "weight_nations": rng.choice((None, 0, 0, 10, 100)),
+        "time_limit_s": 30,
+        "mip_gap": rng.choice((None, 0.0001, 0.001)),
+    })
+
+    write_workbook_from_tables(
+        path,
+        scenario,
+        {
+            "Nations": nations,
+            "UnitTypes": [
+                {"unit_type": n, "domain": d, "personnel": p, "annual_cost_musd": c} for n, d, p, c in unit_types
+            ],
+            "Sectors": sector_rows,
+            "Pledges": pledge_rows,
+            "Requirements": list(lines.values()),
+            "Caveats": caveat_rows,
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# The tiny generator (brute-force sized)
+# --------------------------------------------------------------------------
+
+
+def count_assignments(pledges: Mapping[tuple[str, str], int], lines: Iterable[tuple[str, str]]) -> int:
+    """Upper bound on the plans of an instance: product over pledges of C(max_units + k, k),
+    k the number of requirement lines of the pledged unit type (ignores eligibility,
+    risk and caveats, which only remove plans)."""
+    lines_per_type: dict[str, int] = {}
+    for unit_type, _sector in lines:
+        lines_per_type[unit_type] = lines_per_type.get(unit_type, 0) + 1
+    total = 1
+    for (_nation, unit_type), units in pledges.items():
+        k = lines_per_type.get(unit_type, 0)
+        total *= math.comb(units + k, k)
+    return total
+
+
+def generate_tiny_workbook(
+    path: str | Path,
+    seed: int,
+    features: Mapping[str, bool | None] | None = None,
+    *,
+    max_plans: int = 20_000,
+) -> None:
+    """Write a valid workbook with at most ``max_plans`` integer plans (see :func:`count_assignments`).
+
+    2-3 nations, 1-3 unit types, 1-2 sectors, pledges of 0-2 units; features
+    default to on with probability 0.8 each, with parameters chosen so that
+    caps, minimums, budgets, leads and the interoperability limit often bind.
+    ``mip_gap`` is 0 so a solver's stage 2 must match brute force exactly.
+    """
+    rng = random.Random(seed)
+    on = _resolve_features(features, rng, p_on=0.8)
+    n_nations = rng.choice((2, 3, 3))
+    n_unit_types = rng.choice((1, 2, 2, 3, 3))
+    n_sectors = rng.choice((1, 2, 2))
+
+    domains = ("land", "sea", "air")
+    unit_types = []
+    for i in range(n_unit_types):
+        domain = rng.choices(domains, (0.6, 0.2, 0.2))[0]
+        personnel = rng.choice((50, 80, 100, 150, 200, 300, 450))
+        unit_types.append({
+            "unit_type": f"Unit {chr(ord('A') + i)}", "domain": domain, "personnel": personnel,
+            "annual_cost_musd": round(personnel * rng.uniform(0.05, 0.5), 1),
+        })
+    sectors = [
+        {
+            "sector": f"Sector {i + 1}", "risk": rng.choice((1, 2, 2, 3)),
+            "needs_lead": (rng.random() < 0.6) if on["leads"] else None,
+        }
+        for i in range(n_sectors)
+    ]
+    lines = {}
+    for s in sectors:
+        wanted = [u for u in unit_types if rng.random() < 0.75] or [rng.choice(unit_types)]
+        for u in wanted:
+            min_units = rng.randint(0, 3)
+            lines[(u["unit_type"], s["sector"])] = {
+                "unit_type": u["unit_type"], "sector": s["sector"], "min_units": min_units,
+                "max_units": None if rng.random() < 0.5 else min_units + rng.randint(0, 2),
+                "priority": rng.choice((1, 2, 3, None)),
+            }
+
+    nations = []
+    for i in range(n_nations):
+        active = rng.choice((5_000, 10_000, 15_000, 25_000, 50_000))
+        nation = {
+            "nation": f"Nation {chr(ord('P') + i)}",
+            "status": rng.choices(("committed", "considering", "uncertain", "declined"), (0.5, 0.25, 0.17, 0.08))[0],
+            "active_personnel": active,
+            "gdp_busd": round(rng.uniform(10, 500), 1),
+            "max_personnel": None, "min_personnel": None,
+            "requires_ceasefire": None, "requires_un_mandate": None, "requires_us_backstop": None,
+            "max_sector_risk": rng.choice((2, 3, 3, None)),
+            "can_lead": (rng.random() < 0.6) if on["leads"] else None,
+            "budget_musd": None,
+            "cost_factor": rng.choice((None, 0.8, 1.0, 1.25)),
+        }
+        if on["conditions"]:
+            flag = rng.choice(("requires_ceasefire", "requires_un_mandate", "requires_us_backstop", None, None, None))
+            if flag:
+                nation[flag] = True
+        nations.append(nation)
+
+    pledges = {}  # most nations offer most unit types, 0-2 units each
+    for n in nations:
+        for u in unit_types:
+            if rng.random() < 0.8:
+                pledges[(n["nation"], u["unit_type"])] = rng.choices((0, 1, 2), (0.05, 0.35, 0.6))[0]
+    line_keys = list(lines)
+    while count_assignments(pledges, line_keys) > max_plans:  # shrink until enumerable
+        key = rng.choice([k for k, v in pledges.items() if v > 0])
+        pledges[key] -= 1
+
+    personnel_of = {u["unit_type"]: u["personnel"] for u in unit_types}
+    cost_of = {u["unit_type"]: u["annual_cost_musd"] for u in unit_types}
+    for nation in nations:
+        n = nation["nation"]
+        offered = [(u, x) for (m, u), x in pledges.items() if m == n and x > 0]
+        personnel = sorted(personnel_of[u] for u, _ in offered)
+        full_personnel = sum(x * personnel_of[u] for u, x in offered)
+        if on["minimums"] and personnel and rng.random() < 0.35:
+            nation["min_personnel"] = personnel[0] + rng.choice((0, 10, 50))  # the smallest unit alone may not do
+        if on["caps"] and personnel and rng.random() < 0.35:  # binds on what it offers, allows the smallest unit
+            nation["max_personnel"] = max(personnel[0], int(round(full_personnel * rng.uniform(0.4, 0.8), -1)))
+        if on["budgets"] and offered and rng.random() < 0.35:
+            full = sum(x * cost_of[u] for u, x in offered) * (nation["cost_factor"] or 1.0)
+            nation["budget_musd"] = round(full * rng.uniform(0.5, 0.95), 1)
+
+    caveats = []
+    if on["caveats"]:
+        for nation in nations:
+            if rng.random() < 0.35:
+                kind = rng.choices(("sector", "unit_type", "both", "nation"), (0.2, 0.3, 0.45, 0.05))[0]
+                caveats.append({
+                    "nation": nation["nation"],
+                    "sector": rng.choice(sectors)["sector"] if kind in ("sector", "both") else None,
+                    "unit_type": rng.choice(unit_types)["unit_type"] if kind in ("unit_type", "both") else None,
+                    "note": "tiny caveat",
+                })
+
+    required = {d: 0 for d in domains}
+    for (u, _s), line in lines.items():
+        required[next(t["domain"] for t in unit_types if t["unit_type"] == u)] += line["min_units"] * personnel_of[u]
+    scenario = {
+        "name": f"tiny-{seed}",
+        "force_target": int(round(sum(required.values()) * rng.uniform(0.3, 1.5), -1)),
+        "land_target": None, "sea_target": None, "air_target": None,
+    }
+    if on["domain_targets"]:
+        for domain in domains:
+            if required[domain] and rng.random() < 0.5:
+                scenario[f"{domain}_target"] = int(round(required[domain] * rng.uniform(0.3, 1.5), -1))
+    scenario.update({
+        "ceasefire_in_place": rng.random() < 0.6,
+        "un_mandate": rng.random() < 0.6,
+        "us_backstop": rng.random() < 0.6,
+        "sustainable_share": rng.choice((None, None, 0.05, 0.1)),
+        "max_nations_per_sector": rng.choice((1, 1, 2)) if on["interop"] else None,
+        "lead_share": round(rng.uniform(0.3, 0.6), 2),
+        "weight_cost": rng.choice((1, 0.5, 2)),
+        "weight_fairness": rng.choice((1, 0.1)),
+        "weight_nations": rng.choice((0, 0, 50)),
+        "time_limit_s": 30,
+        "mip_gap": 0,
+    })
+
+    write_workbook_from_tables(
+        path,
+        scenario,
+        {
+            "Nations": nations,
+            "UnitTypes": unit_types,
+            "Sectors": sectors,
+            "Pledges": [{"nation": n, "unit_type": u, "max_units": x} for (n, u), x in pledges.items()],
+            "Requirements": list(lines.values()),
+            "Caveats": caveats,
+        },
+    )
