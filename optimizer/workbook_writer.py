@@ -183,7 +183,7 @@ def describe_column(col: Column, *, one_line: bool = False) -> str:
     rng = _range_text(col)
     parts = [col.help.rstrip(".") + "." if col.help else "",
              f"Type: {kind}{', ' + rng if rng else ''}.",
-             f"{_default_text(col).capitalize()}."]
+             f"{_default_text(col)[:1].upper()}{_default_text(col)[1:]}."]
     if col.references:
         ref_sheet = schema.SHEETS_BY_NAME[col.references]
         parts.append(f"Must match a {ref_sheet.key[0]} of the {col.references} sheet.")
@@ -212,13 +212,11 @@ def schema_readme_rows() -> list[tuple[str, str, str]]:
         status = "optional sheet" if sheet.optional else "required sheet"
         key = f" Unique key: {', '.join(sheet.key)}." if sheet.key else ""
         rows.append(("row", sheet.name,
-                     f"{sheet.help} ({status}; columns: {', '.join(sheet.column_names)}).{key}"))
+                     f"{sheet.help.rstrip('.')} ({status}; columns: {', '.join(sheet.column_names)}).{key}"))
     rows.append(("heading", "Scenario parameters (Scenario sheet, one row each)", ""))
     for param in schema.SCENARIO_PARAMETERS:
         rows.append(("row", param.name, describe_column(param, one_line=True)))
     for sheet in schema.SHEETS:
-        if sheet is schema.SCENARIO:
-            continue
         rows.append(("heading", f"{sheet.name} sheet - columns", sheet.help))
         for col in sheet.columns:
             rows.append(("row", col.name, describe_column(col, one_line=True)))
