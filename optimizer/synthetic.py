@@ -5,10 +5,12 @@ force) and by the benchmarks.  Self-contained: plain :mod:`openpyxl` and
 :mod:`random`, nothing else from :mod:`optimizer`, so a bug in the reader
 cannot shape the instances it is tested on.
 
-``generate_workbook(path, n_nations=30, n_unit_types=15, n_sectors=6, seed=0, features=None)``
+``generate_workbook(path, n_nations=30, n_unit_types=15, n_sectors=6, seed=0, features=None, ample=None)``
     A realistic instance: land, sea and air unit types and sectors, all four
     statuses, conditions, risk limits, lead nations, budgets, cost factors,
     minimum and maximum contributions, interoperability limit, caveats.
+    About one seed in three (or ``ample=True``) plants a plan without
+    shortfall and returns it; the others nearly always have a shortfall.
 ``generate_tiny_workbook(path, seed, features=None, max_plans=20_000)``
     An instance small enough to enumerate every plan (2-3 nations, 1-3 unit
     types, 1-2 sectors, pledges of 0-2 units), still exercising every feature.
@@ -80,7 +82,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_workbook_from_tables(path: str | Path, scenario: Mapping[str, Any], tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+def write_workbook_from_tables(
+    path: str | Path, scenario: Mapping[str, Any], tables: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> None:
     """Write a workbook: a Scenario sheet from ``scenario`` and one sheet per table.
 
     ``scenario`` maps parameter -> value (one Scenario row each, in order).
@@ -92,6 +96,8 @@ def write_workbook_from_tables(path: str | Path, scenario: Mapping[str, Any], ta
     ``yes``/``no`` and ``None`` a blank cell.  Nothing is validated, so
     invalid workbooks can be written on purpose.
     """
+    if "Scenario" in tables:
+        raise ValueError("pass the Scenario sheet as `scenario`, not in `tables`")
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
 
@@ -254,12 +260,25 @@ def generate_workbook(
     n_sectors: int = 6,
     seed: int = 0,
     features: Mapping[str, bool | None] | None = None,
-) -> None:
-    """Write a valid, realistic contract workbook determined by the arguments."""
+    ample: bool | None = None,
+) -> dict[str, Any] | None:
+    """Write a valid, realistic contract workbook determined by the arguments.
+
+    ``ample=True`` plants a plan without any shortfall (see :func:`_plant_full_plan`),
+    so the optimal shortfall score is 0; ``ample=False`` draws supply at random,
+    which nearly always leaves a shortfall; ``None`` (default): ample for about
+    one seed in three.  With very few nations the planted plan may turn a nation
+    eligible (e.g. a declined one committed), so not every status may remain.
+
+    Returns the planted plan ``{"units": {(nation, unit_type, sector): units},
+    "leads": {sector: nation}}`` when ample, else ``None``.
+    """
     if n_nations < 1 or n_unit_types < 1 or n_sectors < 1:
         raise ValueError("need at least one nation, unit type and sector")
     rng = random.Random(seed)
     on = _resolve_features(features, rng, p_on=0.7)
+    ample_draw = rng.random() < 1 / 3
+    ample = ample_draw if ample is None else bool(ample)
 
     # Unit types and sectors -------------------------------------------------
     unit_types = _pick_unit_types(rng, n_unit_types)
@@ -327,24 +346,23 @@ def generate_workbook(
     share = 0.08 if sustainable_share is None else sustainable_share
     cap_of = {r["nation"]: math.floor(share * r["active_personnel"]) for r in nations}
 
-    # Pledges: per unit type, supply = demand x a seeded ratio, spread over a few nations
-    supply_ratio = rng.uniform(0.5, 2.5)
+    # Pledges: per unit type, supply = demand x a seeded generosity, spread over a few nations
+    # able to deploy such a unit, each unit going preferably to a nation with room under its cap.
+    generosity = rng.uniform(0.6, 3.0)
     demand = {u[0]: sum(line["min_units"] for key, line in lines.items() if key[0] == u[0]) for u in unit_types}
     pledges: dict[tuple[str, str], int] = {}
-    weights = [math.sqrt(r["active_personnel"]) for r in nations]
-    for u in unit_types:
-        total = max(1, round(demand[u[0]] * supply_ratio * rng.uniform(0.7, 1.3))) if demand[u[0]] else rng.randint(0, 3)
-        givers = {nations[i]["nation"] for i in rng.choices(range(n_nations), weights, k=rng.randint(1, max(1, n_nations // 3)))}
-        givers = sorted(givers)
-        share_out = [0] * len(givers)
+    room = dict(cap_of)  # personnel each nation could still deploy
+    for name, _, size, _ in unit_types:
+        total = max(1, round(demand[name] * generosity * rng.uniform(0.7, 1.3))) if demand[name] else rng.randint(0, 3)
+        able = [r for r in nations if cap_of[r["nation"]] >= size] or nations
+        k = min(len(able), rng.randint(1, max(1, n_nations // 3)))
+        givers = sorted({r["nation"] for r in rng.choices(able, [r["active_personnel"] for r in able], k=k)})
+        for nation in givers:
+            pledges[(nation, name)] = 0
         for _ in range(total):
-            share_out[rng.randrange(len(givers))] += 1
-        for nation, units in zip(givers, share_out):
-            pledges[(nation, u[0])] = units
-    pledge_rows = [
-        {"nation": n, "unit_type": u, "max_units": x}
-        for n, u, x in sorted((n, u, x) for (n, u), x in pledges.items())
-    ]
+            nation = rng.choices(givers, [max(room[g], size // 10) for g in givers])[0]
+            pledges[(nation, name)] += 1
+            room[nation] -= size
 
     # Limits relative to what each nation pledged --------------------------------
     pledged_personnel = {r["nation"]: 0 for r in nations}
@@ -424,6 +442,13 @@ def generate_workbook(
         "mip_gap": rng.choice((None, 0.0001, 0.001)),
     })
 
+    planted = None
+    if ample:
+        planted = _plant_full_plan(rng, scenario, nations, unit_types, sector_rows, lines, pledges, caveat_rows)
+    pledge_rows = [
+        {"nation": n, "unit_type": u, "max_units": x}
+        for n, u, x in sorted((n, u, x) for (n, u), x in pledges.items())
+    ]
     write_workbook_from_tables(
         path,
         scenario,
@@ -438,6 +463,147 @@ def generate_workbook(
             "Caveats": caveat_rows,
         },
     )
+    return planted
+
+
+_SWITCH_OF_FLAG = {
+    "requires_ceasefire": "ceasefire_in_place",
+    "requires_un_mandate": "un_mandate",
+    "requires_us_backstop": "us_backstop",
+}
+_MAX_ACTIVE = 250_000
+
+
+def _plant_full_plan(
+    rng: random.Random,
+    scenario: dict[str, Any],
+    nations: list[dict[str, Any]],
+    unit_types: list[tuple[str, str, int, float]],
+    sector_rows: list[dict[str, Any]],
+    lines: dict[tuple[str, str], dict[str, Any]],
+    pledges: dict[tuple[str, str], int],
+    caveat_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Edit the rows in place so that a plan with zero shortfall exists; return that plan.
+
+    Each sector gets one *owner* nation that fills every line of the sector
+    alone (min_units of each): one nation per sector satisfies any
+    interoperability limit, and an owner holding all of a sector's personnel
+    is a valid lead.  Owners of needs-lead sectors are distinct nations able
+    to lead; other owners prefer nations not yet used.  Each owner is made
+    eligible, allowed the sector's risk, relieved of caveats that forbid its
+    lines, given the pledges, cap, minimum and budget its share needs.  Lines
+    too large for any cap are trimmed, and the targets are set at or below
+    the planted personnel.
+    """
+    share = scenario["sustainable_share"] or 0.08
+    personnel_of = {u[0]: u[2] for u in unit_types}
+    cost_of = {u[0]: u[3] for u in unit_types}
+    domain_of = {u[0]: u[1] for u in unit_types}
+    by_name = {r["nation"]: r for r in nations}
+
+    def eligible(row) -> bool:
+        return row["status"] != "declined" and all(
+            scenario[switch] for flag, switch in _SWITCH_OF_FLAG.items() if row[flag]
+        )
+
+    def make_eligible(row) -> None:
+        if row["status"] == "declined":
+            row["status"] = "committed"
+        for flag in _SWITCH_OF_FLAG:
+            if row[flag] and not scenario[_SWITCH_OF_FLAG[flag]]:
+                row[flag] = False
+
+    # Owners: lead sectors first (they need distinct nations), each from the few largest candidates
+    owner: dict[str, str] = {}
+    leading: set[str] = set()
+    used: set[str] = set()
+    order = sorted(sector_rows, key=lambda r: not r["needs_lead"])
+    for row in order:
+        sector = row["sector"]
+        if not any(key[1] == sector and line["min_units"] for key, line in lines.items()):
+            continue  # nothing to fill
+        if row["needs_lead"]:
+            base = [r for r in nations if r["nation"] not in leading]
+            if not base:  # fewer nations than lead sectors
+                row["needs_lead"] = False
+                base = nations
+        else:
+            base = nations
+        # Prefer eligible nations not yet used, then any eligible one; make one eligible only if none is
+        # (a declined nation last if it is the only declined one, so every status stays present).
+        pool = [r for r in base if eligible(r) and r["nation"] not in used] or [r for r in base if eligible(r)]
+        if pool:
+            able = [r for r in pool if r["can_lead"]] if row["needs_lead"] else []
+            chosen = rng.choice(sorted(able or pool, key=lambda r: -r["active_personnel"])[:3])
+        else:
+            declined = sum(r["status"] == "declined" for r in nations)
+            chosen = min(base, key=lambda r: (r["status"] == "declined" and declined == 1, -r["active_personnel"]))
+        owner[sector] = chosen["nation"]
+        used.add(chosen["nation"])
+        make_eligible(chosen)
+        if (chosen["max_sector_risk"] or 3) < row["risk"]:
+            chosen["max_sector_risk"] = row["risk"]
+        if row["needs_lead"]:
+            chosen["can_lead"] = True
+            leading.add(chosen["nation"])
+
+    # Trim lines an owner could not carry even at the largest size.
+    def planted_personnel(nation: str) -> int:
+        return sum(
+            line["min_units"] * personnel_of[u] for (u, s), line in lines.items() if owner.get(s) == nation
+        )
+
+    ceiling = math.floor(share * _MAX_ACTIVE)
+    for nation in set(owner.values()):
+        while planted_personnel(nation) > ceiling:
+            line = max(
+                (line for (u, s), line in lines.items() if owner.get(s) == nation and line["min_units"]),
+                key=lambda line: personnel_of[line["unit_type"]],
+            )
+            line["min_units"] -= 1
+
+    # Owner limits, pledges and caveats
+    planted: dict[tuple[str, str], int] = {}
+    for (u, s), line in lines.items():
+        if s in owner and line["min_units"]:
+            planted[(owner[s], u)] = planted.get((owner[s], u), 0) + line["min_units"]
+    for (nation, u), units in planted.items():
+        pledges[(nation, u)] = max(pledges.get((nation, u), 0), units)
+    for nation in set(owner.values()):
+        row = by_name[nation]
+        personnel = planted_personnel(nation)
+        cost = sum(x * cost_of[u] for (n, u), x in planted.items() if n == nation) * (row["cost_factor"] or 1.0)
+        if math.floor(share * row["active_personnel"]) < personnel:
+            row["active_personnel"] = min(_MAX_ACTIVE, 100 * math.ceil(personnel / share / 100) + 100)
+        if row["max_personnel"] is not None and row["max_personnel"] < personnel:
+            row["max_personnel"] = 10 * math.ceil(personnel / 10)
+        if (row["min_personnel"] or 0) > personnel:
+            row["min_personnel"] = 10 * (personnel // 10)
+        if row["budget_musd"] is not None and row["budget_musd"] < cost:
+            row["budget_musd"] = math.ceil(cost * rng.uniform(1.0, 1.3) * 10 + 1e-9) / 10
+    owned = {(owner[s], u, s) for (u, s), line in lines.items() if s in owner and line["min_units"]}
+    caveat_rows[:] = [
+        c for c in caveat_rows
+        if not any(
+            c["nation"] == n and c["sector"] in (None, s) and c["unit_type"] in (None, u) for n, u, s in owned
+        )
+    ]
+
+    # Targets within the planted personnel
+    planted_by_domain = {d: 0 for d in ("land", "sea", "air")}
+    for (u, s), line in lines.items():
+        if s in owner:
+            planted_by_domain[domain_of[u]] += line["min_units"] * personnel_of[u]
+    scenario["force_target"] = 100 * int(sum(planted_by_domain.values()) * rng.uniform(0.6, 1.0) // 100)
+    for domain, personnel in planted_by_domain.items():
+        if scenario[f"{domain}_target"] is not None:
+            scenario[f"{domain}_target"] = 10 * int(personnel * rng.uniform(0.6, 1.0) // 10)
+
+    units = {(owner[s], u, s): line["min_units"] for (u, s), line in lines.items() if s in owner and line["min_units"]}
+    holding = {s for (_n, _u, s) in units}
+    leads = {r["sector"]: owner[r["sector"]] for r in sector_rows if r["needs_lead"] and r["sector"] in holding}
+    return {"units": units, "leads": leads}
 
 
 # --------------------------------------------------------------------------
