@@ -70,11 +70,14 @@ def _has_solution(res) -> bool:
 
 
 def _relative_gap(incumbent: float | None, bound: float | None) -> float:
-    if incumbent is None or bound is None:
-        return float("inf")
-    if abs(incumbent - bound) <= 1e-9:
+    """(incumbent − bound) / incumbent.  Both objectives are ≥ 0, so 0 is always a
+    valid bound and the gap never exceeds 1; unknown counts as 1."""
+    if incumbent is None:
+        return 1.0
+    bound = max(0.0, bound if bound is not None else 0.0)
+    if incumbent - bound <= 1e-9:
         return 0.0
-    return abs(incumbent - bound) / max(abs(incumbent), 1e-10)
+    return min(1.0, (incumbent - bound) / max(abs(incumbent), 1e-10))
 
 
 def _values(m) -> dict:
@@ -191,7 +194,7 @@ def solve(data: PlanningData) -> Solution:
         stage1_proven=stage1_proven,
         stage1_score=float(stage1_score) if stage1_score is not None else float("nan"),
         stage2_objective=stage2_value,
-        gap=0.0 if gap != gap else float(gap),
+        gap=float(gap),
         solver_name="HiGHS",
         solver_version=version,
         seconds=time.perf_counter() - start,

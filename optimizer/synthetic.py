@@ -261,6 +261,7 @@ def generate_workbook(
     seed: int = 0,
     features: Mapping[str, bool | None] | None = None,
     ample: bool | None = None,
+    density: float = 1.0,
 ) -> dict[str, Any] | None:
     """Write a valid, realistic contract workbook determined by the arguments.
 
@@ -269,6 +270,10 @@ def generate_workbook(
     which nearly always leaves a shortfall; ``None`` (default): ample for about
     one seed in three.  With very few nations the planted plan may turn a nation
     eligible (e.g. a declined one committed), so not every status may remain.
+
+    ``density`` scales how many lines each sector asks for and how many
+    nations pledge each unit type (1.0: a sparse, typical coalition; 3.0:
+    nearly every nation offers every kind of unit, the hard case for the solver).
 
     Returns the planted plan ``{"units": {(nation, unit_type, sector): units},
     "leads": {sector: nation}}`` when ample, else ``None``.
@@ -304,7 +309,7 @@ def generate_workbook(
 
     for name, domain, _ in sectors:
         candidates = types_by_domain[domain]
-        for u in rng.sample(candidates, rng.randint(1, min(len(candidates), 6))):
+        for u in rng.sample(candidates, rng.randint(1, min(len(candidates), max(1, round(6 * density))))):
             add_line(u[0], name)
     for u in unit_types:  # every unit type is required somewhere in its domain
         homes = [s for s, d, _ in sectors if d == u[1]]
@@ -355,7 +360,7 @@ def generate_workbook(
     for name, _, size, _ in unit_types:
         total = max(1, round(demand[name] * generosity * rng.uniform(0.7, 1.3))) if demand[name] else rng.randint(0, 3)
         able = [r for r in nations if cap_of[r["nation"]] >= size] or nations
-        k = min(len(able), rng.randint(1, max(1, n_nations // 3)))
+        k = min(len(able), rng.randint(1, max(1, round(n_nations // 3 * density))))
         givers = sorted({r["nation"] for r in rng.choices(able, [r["active_personnel"] for r in able], k=k)})
         for nation in givers:
             pledges[(nation, name)] = 0

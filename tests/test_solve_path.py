@@ -1,0 +1,82 @@
+"""The solve path's failure modes: time limits, solver errors, interruptions, atomic outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import optimizer.cli as cli_module
+import optimizer.solve as solve_module
+from optimizer.atomic import atomic_path, write_text_atomic
+from optimizer.synthetic import generate_workbook
+from tests.conftest import DEFAULT_WORKBOOK, plan_in_process
+from tests.plan_checker import check_plan
+
+
+def test_a_tiny_time_limit_still_gives_a_valid_plan():
+    """With 10 ms HiGHS cannot prove anything on the default workbook; the plan is still valid."""
+    plan = plan_in_process(DEFAULT_WORKBOOK, ("time_limit_s=0.01",))
+    assert plan["status"] in ("time_limit", "optimal")
+    assert plan["scenario"]["time_limit_s"] == 0.01
+    assert check_plan(DEFAULT_WORKBOOK, plan) == []
+    if plan["status"] == "time_limit":
+        assert plan["solver"]["gap"] >= 0
+
+
+def test_weights_all_zero_skip_stage_two():
+    plan = plan_in_process(DEFAULT_WORKBOOK, ("weight_cost=0", "weight_fairness=0"))
+    assert plan["status"] == "optimal"
+    assert plan["solver"]["stage2_objective"] is None
+    assert check_plan(DEFAULT_WORKBOOK, plan) == []
+
+
+def test_solver_failure_is_one_line_exit_1_and_writes_nothing(tmp_path, monkeypatch):
+    def broken(data):
+        raise solve_module.SolverFailure("HiGHS failed in stage 1: simulated")
+
+    monkeypatch.setattr(solve_module, "solve", broken)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli_module.cli, ["solve", str(DEFAULT_WORKBOOK), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.strip().count("\n") == 0 and "simulated" in result.output
+    assert not out.exists()
+
+
+def test_interrupt_leaves_nothing_half_written(tmp_path, monkeypatch):
+    """Ctrl-C during the xlsx write: no plan.xlsx, no temporary file, exit 130."""
+    import optimizer.outputs.excel_out as excel_out
+
+    def interrupted(path):
+        Path(path).write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    real = excel_out.write_with_atomic
+    monkeypatch.setattr(excel_out, "write_with_atomic", lambda target, writer: real(target, interrupted))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli_module.cli, ["solve", str(DEFAULT_WORKBOOK), "--out", str(out)])
+    assert result.exit_code == 130
+    assert list(out.iterdir()) == []
+
+
+def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "plan.json"
+    write_text_atomic(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("new, but torn")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_rerun_replaces_outputs(tmp_path):
+    wb = tmp_path / "w.xlsx"
+    generate_workbook(wb, n_nations=6, n_unit_types=4, n_sectors=2, seed=5)
+    out = tmp_path / "out"
+    for _ in range(2):
+        result = CliRunner().invoke(cli_module.cli, ["solve", str(wb), "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "plan.xlsx"]
