@@ -28,22 +28,14 @@ def safe_folder_name(name: str) -> str:
 
 def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tuple[object, Path]:
     """Read, solve and write; returns (PlanResult, output folder).  Raises InputError."""
-    from optimizer.data import load_planning_data
-    from optimizer.outputs import write_plan_json, write_plan_xlsx
-    from optimizer.results import build_results
-    from optimizer.solve import solve
+    from optimizer.pipeline import plan_workbook, write_outputs
 
-    data = load_planning_data(workbook, overrides)
-    solution = solve(data)
-    plan = build_results(data, solution)
-    out_dir = Path(out) if out else Path("reports") / safe_folder_name(data.scenario.name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    plan = plan_workbook(workbook, overrides)
+    out_dir = Path(out) if out else Path("reports") / safe_folder_name(plan.scenario["name"])
     src = Path(workbook).resolve()
-    for target in ("plan.json", "plan.xlsx"):
-        if (out_dir / target).resolve() == src:
-            raise click.UsageError(f"--out would overwrite the input workbook {workbook}")
-    write_plan_xlsx(plan, out_dir / "plan.xlsx")
-    write_plan_json(plan, out_dir / "plan.json")
+    if any((out_dir / name).resolve() == src for name in ("plan.json", "plan.xlsx", "report.pdf")):
+        raise click.UsageError(f"--out would overwrite the input workbook {workbook}")
+    write_outputs(plan, out_dir)
     return plan, out_dir
 
 

@@ -32,6 +32,7 @@ class Scenario(BaseModel):
     weight_nations: float = Field(0.0, ge=0)
     time_limit_s: float = Field(60.0, gt=0)
     mip_gap: float = Field(0.0001, ge=0)
+    classification: str = "UNCLASSIFIED — ILLUSTRATIVE DATA"  # extension: report banner
 
     def target(self, scope: str) -> int:
         """The personnel target of ``scope``: 'force', 'land', 'sea' or 'air'."""

@@ -103,6 +103,11 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
     Column("weight_nations", Kind.NUMBER, default=0.0, minimum=0, help="Stage-2 weight on the number of nations taking part."),
     Column("time_limit_s", Kind.NUMBER, default=60.0, minimum=0, min_exclusive=True, help="Solver time limit in seconds (both stages together)."),
     Column("mip_gap", Kind.NUMBER, default=0.0001, minimum=0, help="Relative MIP gap for stage 2."),
+    # Extensions beyond the contract (allowed: "the project may add ... options").
+    Column(
+        "classification", Kind.TEXT, default="UNCLASSIFIED — ILLUSTRATIVE DATA",
+        help="Classification banner printed at the top and bottom of every report page.",
+    ),
 )
 
 SCENARIO = Sheet(

@@ -21,7 +21,7 @@ CONTRACT_KEYS = {"scenario", "status", "shortfall_score", "allocations", "requir
 SCENARIO_KEYS = {
     "name", "force_target", "land_target", "sea_target", "air_target", "ceasefire_in_place", "un_mandate", "us_backstop",
     "sustainable_share", "max_nations_per_sector", "lead_share", "weight_cost", "weight_fairness", "weight_nations",
-    "time_limit_s", "mip_gap",
+    "time_limit_s", "mip_gap", "classification",
 }
 
 

@@ -36,7 +36,9 @@ def test_solver_failure_is_one_line_exit_1_and_writes_nothing(tmp_path, monkeypa
     def broken(data):
         raise solve_module.SolverFailure("HiGHS failed in stage 1: simulated")
 
-    monkeypatch.setattr(solve_module, "solve", broken)
+    import optimizer.pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "solve", broken)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli_module.cli, ["solve", str(DEFAULT_WORKBOOK), "--out", str(out)])
     assert result.exit_code == 1
