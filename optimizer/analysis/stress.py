@@ -1,0 +1,146 @@
+"""Withdrawal stress: what if a nation walks away?
+
+- **N-1**: for each nation taking part, re-plan with it declined: the new
+  shortfall score and personnel, and who backfills which of its units.
+- **N-2**: the same for every pair among the most damaging single withdrawals.
+- **Monte Carlo**: each eligible nation withdraws independently with its
+  ``withdrawal_risk`` (blank: a default by status, :data:`DEFAULT_RISK`); each
+  sample is re-planned.  Sample *i* draws from ``default_rng([seed, i])``, so
+  the same seed reproduces the same samples on any executor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from optimizer.analysis.executor import run_all
+from optimizer.analysis.variants import Variant, VariantResult, plan_variant
+from optimizer.reader import RawTables
+
+# Chance of withdrawal when the Nations sheet leaves withdrawal_risk blank.
+DEFAULT_RISK = {"committed": 0.05, "considering": 0.25, "uncertain": 0.5, "declined": 0.0}
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+N2_TOP = 5  # N-2 pairs are formed among this many most damaging single withdrawals
+
+
+def withdrawal_probabilities(raw: RawTables) -> dict[str, float]:
+    nations = raw.tables["Nations"]
+    out = {}
+    for name, status, risk in zip(nations["nation"], nations["status"], nations["withdrawal_risk"]):
+        blank = risk is None or (isinstance(risk, float) and risk != risk)
+        out[name] = float(DEFAULT_RISK[status] if blank else risk)
+    return out
+
+
+def eligible_nations(raw: RawTables) -> list[str]:
+    from optimizer.data import build_planning_data
+
+    return build_planning_data(raw).eligible_nations
+
+
+def backfill(base: VariantResult, after: VariantResult, withdrawn: tuple[str, ...]) -> list[dict]:
+    """Units other nations add on the lines the withdrawn nations held."""
+    held = {(u, s) for (n, u, s) in base.units if n in withdrawn}
+    rows = []
+    for (n, u, s), units in sorted(after.units.items()):
+        if (u, s) in held and n not in withdrawn:
+            extra = units - base.units.get((n, u, s), 0)
+            if extra > 0:
+                rows.append({"nation": n, "unit_type": u, "sector": s, "units": extra})
+    return rows
+
+
+def _summary(base: VariantResult, r: VariantResult, withdrawn: tuple[str, ...]) -> dict:
+    lost = sum(v for (n, _, _), v in base.units.items() if n in withdrawn)
+    return {
+        "shortfall_score": r.shortfall_score,
+        "shortfall_increase": r.shortfall_score - base.shortfall_score,
+        "personnel": r.personnel,
+        "personnel_lost": base.personnel - r.personnel,
+        "units_withdrawn": lost,
+        "lines_unfilled": r.lines_unfilled,
+        "status": r.status,
+        "backfilled_by": backfill(base, r, withdrawn),
+    }
+
+
+def n_minus_k(raw: RawTables, executor: Executor, base: VariantResult, progress: Callable | None = None) -> tuple[list, list]:
+    """N-1 for every nation taking part in ``base``; N-2 for pairs of the most damaging."""
+    taking_part = [n for n, p in base.nation_personnel.items() if p > 0]
+    singles = [(raw, Variant(f"without {n}", decline=(n,), key=(n,))) for n in taking_part]
+    results = run_all(executor, plan_variant, singles, progress)
+    n1 = [{"nation": r.key[0], **_summary(base, r, r.key)} for r in results]
+    worst = sorted(n1, key=lambda row: (-row["shortfall_increase"], row["nation"]))[:N2_TOP]
+    pairs = list(itertools.combinations(sorted((w["nation"] for w in worst), key=taking_part.index), 2))
+    doubles = [(raw, Variant(f"without {a} and {b}", decline=(a, b), key=(a, b))) for a, b in pairs]
+    n2 = [{"nations": list(r.key), **_summary(base, r, r.key)} for r in run_all(executor, plan_variant, doubles, progress)]
+    n2.sort(key=lambda row: (-row["shortfall_increase"], row["nations"]))
+    return n1, n2
+
+
+def draw_withdrawals(nations: list[str], probability: dict[str, float], samples: int, seed: int) -> list[tuple[str, ...]]:
+    """Sample i withdraws nation n when ``default_rng([seed, i]).random()[n] < p[n]``."""
+    draws = []
+    for i in range(samples):
+        u = np.random.default_rng([seed, i]).random(len(nations))
+        draws.append(tuple(n for n, x in zip(nations, u) if x < probability[n]))
+    return draws
+
+
+def monte_carlo(raw: RawTables, executor: Executor, samples: int, seed: int, progress: Callable | None = None) -> dict:
+    """Re-plan each sampled set of withdrawals (stage 1 only: the shortfall is what is asked)."""
+    probability = withdrawal_probabilities(raw)
+    nations = list(raw.tables["Nations"]["nation"])
+    eligible = set(eligible_nations(raw))
+    draws = draw_withdrawals(nations, probability, samples, seed)
+    # Declining a nation that is not eligible changes nothing: solve each distinct eligible set once.
+    canonical = [tuple(n for n in d if n in eligible) for d in draws]
+    distinct = sorted(set(canonical), key=lambda d: (len(d), [nations.index(n) for n in d]))
+    tasks = [(raw, Variant("withdrawn: " + (", ".join(d) or "none"), decline=d, stage2=False, key=d)) for d in distinct]
+    solved = {r.key: r for r in run_all(executor, plan_variant, tasks, progress)}
+    results = [solved[d] for d in canonical]
+
+    force_target = int(raw.scenario["force_target"])
+    scores = np.array([r.shortfall_score for r in results], dtype=float)
+    personnel = np.array([r.personnel for r in results], dtype=float)
+    met = [r.personnel >= force_target for r in results]
+    lines = list(results[0].line_short) if results else []
+    return {
+        "samples": samples,
+        "seed": seed,
+        "distinct_solves": len(distinct),
+        "withdrawal_probability": probability,
+        "p_target_met": float(np.mean(met)) if results else 0.0,
+        "shortfall_quantiles": {f"q{int(q * 100):02d}": float(np.quantile(scores, q)) for q in QUANTILES} if results else {},
+        "personnel_quantiles": {f"q{int(q * 100):02d}": float(np.quantile(personnel, q)) for q in QUANTILES} if results else {},
+        "mean_shortfall": float(scores.mean()) if results else 0.0,
+        "p_line_filled": [
+            {"unit_type": u, "sector": s, "p_filled": float(np.mean([r.line_short[(u, s)] == 0 for r in results]))} for (u, s) in lines
+        ],
+        "withdrawals_per_nation": {n: sum(n in d for d in draws) for n in nations if probability[n] > 0},
+    }
+
+
+@dataclass
+class StressReport:
+    base: dict
+    n_minus_1: list
+    n_minus_2: list
+    monte_carlo: dict
+
+    def to_dict(self) -> dict:
+        return {"base": self.base, "n_minus_1": self.n_minus_1, "n_minus_2": self.n_minus_2, "monte_carlo": self.monte_carlo}
+
+
+def stress(raw: RawTables, executor: Executor, samples: int = 200, seed: int = 0, progress: Callable | None = None) -> StressReport:
+    base = run_all(executor, plan_variant, [(raw, Variant("base"))])[0]
+    n1, n2 = n_minus_k(raw, executor, base, progress)
+    mc = monte_carlo(raw, executor, samples, seed, progress)
+    base_summary = {"shortfall_score": base.shortfall_score, "personnel": base.personnel, "lines_unfilled": base.lines_unfilled,
+                    "nations_taking_part": sum(1 for p in base.nation_personnel.values() if p > 0)}
+    return StressReport(base_summary, n1, n2, mc)
