@@ -44,3 +44,13 @@ def condition_frontier(raw: RawTables, executor: Executor, progress: Callable | 
             "cost_musd": plan.cost_musd,
         })
     return rows
+
+
+def format_frontier(result: dict) -> str:
+    yn = lambda b: "yes" if b else "no "  # noqa: E731
+    out = ["largest force by condition (ceasefire / UN mandate / US backstop):",
+           f"  {'ceasefire':<10}{'UN':<5}{'US':<5}{'largest':>10}{'planned':>10}{'shortfall':>12}{'unfilled':>10}"]
+    for r in result["conditions"]:
+        out.append(f"  {yn(r['ceasefire_in_place']):<10}{yn(r['un_mandate']):<5}{yn(r['us_backstop']):<5}"
+                   f"{r['max_personnel']:>10,}{r['planned_personnel']:>10,}{r['shortfall_score']:>12,.0f}{r['lines_unfilled']:>10}")
+    return "\n".join(out)

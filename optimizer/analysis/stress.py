@@ -144,3 +144,22 @@ def stress(raw: RawTables, executor: Executor, samples: int = 200, seed: int = 0
     base_summary = {"shortfall_score": base.shortfall_score, "personnel": base.personnel, "lines_unfilled": base.lines_unfilled,
                     "nations_taking_part": sum(1 for p in base.nation_personnel.values() if p > 0)}
     return StressReport(base_summary, n1, n2, mc)
+
+
+def format_stress(report: dict, top: int = 8) -> str:
+    base = report["base"]
+    out = [f"withdrawal stress — base plan: shortfall score {base['shortfall_score']:,.0f}, {base['personnel']:,} personnel, "
+           f"{base['nations_taking_part']} nations", "", "N-1, most damaging first:"]
+    for row in sorted(report["n_minus_1"], key=lambda r: -r["shortfall_increase"])[:top]:
+        backfill = ", ".join(f"{b['nation']} +{b['units']} {b['unit_type']} @ {b['sector']}" for b in row["backfilled_by"][:3]) or "nobody"
+        out.append(f"  without {row['nation']:<16} score {row['shortfall_score']:>9,.0f} (+{row['shortfall_increase']:,.0f})  "
+                   f"personnel {row['personnel']:>7,}   backfilled by: {backfill}")
+    if report["n_minus_2"]:
+        out.append("N-2, most damaging pairs:")
+        for row in report["n_minus_2"][:3]:
+            out.append(f"  without {' and '.join(row['nations']):<30} score {row['shortfall_score']:>9,.0f} (+{row['shortfall_increase']:,.0f})")
+    mc = report["monte_carlo"]
+    q = mc["shortfall_quantiles"]
+    out.append(f"Monte Carlo: {mc['samples']} samples (seed {mc['seed']}, {mc['distinct_solves']} distinct solves): "
+               f"P(force target met) = {mc['p_target_met']:.2f}; shortfall median {q.get('q50', 0):,.0f}, 95th percentile {q.get('q95', 0):,.0f}")
+    return "\n".join(out)
