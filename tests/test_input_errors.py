@@ -236,3 +236,15 @@ def test_tolerant_reading(tmp_path):
     plan = plan_in_process(wb)
     assert [n["nation"] for n in plan["nations"]] == ["A", "B"]
     assert plan["status"] == "optimal"
+
+
+def test_row_numbers_survive_blank_rows_and_leading_blank_cells(tmp_path):
+    """A problem below a stray blank row is reported at the row Excel shows."""
+    wb = tmp_path / "bad.xlsx"
+    write_workbook_from_tables(wb, SCENARIO, edited(Pledges=[(1, "max_units", "lots")]))
+    book = openpyxl.load_workbook(wb)
+    ws = book["Pledges"]
+    ws.insert_rows(2, amount=3)  # the bad row moves from 3 to 6
+    book.save(wb)
+    message = _reject(wb, tmp_path)
+    assert "sheet 'Pledges', row 6, column 'max_units' (C6)" in message
