@@ -1,4 +1,4 @@
-"""The command line: ``forceplan solve`` and ``forceplan template``.
+"""The command line: ``forceplan solve``, ``forceplan report`` and ``forceplan template``.
 
 Exit codes (contract section 4): 0 a plan was written; 2 the input was
 rejected (every problem listed on stderr with sheet, row and column; nothing
@@ -51,7 +51,8 @@ def cli() -> None:
 @click.option("--set", "overrides", multiple=True, metavar="PARAMETER=VALUE", help="Override a Scenario parameter (repeatable).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: bool) -> None:
-    """Plan the force for WORKBOOK and write plan.json and plan.xlsx."""
+    """Plan the force for WORKBOOK and write plan.json, plan.xlsx and report.pdf."""
+    from optimizer.report import ReportError
     from optimizer.solve import SolverFailure
     from optimizer.summary import format_summary
 
@@ -68,11 +69,40 @@ def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: boo
         sys.exit(130)
     except click.UsageError:
         raise
+    except ReportError as exc:
+        click.echo(f"forceplan: plan.json and plan.xlsx were written, but report.pdf failed: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
     except OSError as exc:
         click.echo(f"forceplan: cannot write outputs: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
     if not quiet:
         click.echo(format_summary(plan, str(out_dir)))
+
+
+@cli.command()
+@click.argument("plan_dir", type=click.Path(path_type=str))
+def report(plan_dir: str) -> None:
+    """Rebuild PLAN_DIR/report.pdf from the saved PLAN_DIR/plan.json."""
+    from optimizer.report import PlanFormatError, load_plan, write_report
+
+    try:
+        plan = load_plan(plan_dir)
+    except PlanFormatError as exc:
+        click.echo(f"forceplan: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    target = Path(plan_dir) / "report.pdf" if not Path(plan_dir).is_file() else Path(plan_dir).with_name("report.pdf")
+    try:
+        write_report(plan, target)
+    except KeyboardInterrupt:
+        click.echo("forceplan: interrupted; report.pdf was left as it was", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        click.echo(f"forceplan: cannot write {target}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except Exception as exc:
+        click.echo(f"forceplan: the report failed: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    click.echo(f"written: {target}")
 
 
 @cli.command()

@@ -27,13 +27,32 @@ def plan_workbook(path: str | os.PathLike, overrides: list[str] | tuple[str, ...
     return plan_data(load_planning_data(path, overrides))
 
 
-def write_outputs(plan: PlanResult, out_dir: str | os.PathLike) -> list[Path]:
-    """Write every output of a plan into ``out_dir``, each file atomically; return their paths."""
-    from optimizer.outputs import write_plan_json, write_plan_xlsx
+def write_outputs(plan: PlanResult, out_dir: str | os.PathLike, *, report: bool = True) -> list[Path]:
+    """Write every output of a plan into ``out_dir``, each file atomically; return their paths.
+
+    Order: ``plan.xlsx``, ``plan.json``, then ``report.pdf`` (unless ``report=False``).
+    If the report fails, the xlsx and json are already complete; a stale
+    ``report.pdf`` from an earlier plan is removed (so no report contradicts
+    plan.json) and :class:`optimizer.report.ReportError` is raised, naming
+    the cause in one line; ``forceplan report DIR`` rebuilds it.
+    """
+    from optimizer.outputs import plan_to_dict, write_plan_json, write_plan_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "plan.xlsx", out / "plan.json"]
     write_plan_xlsx(plan, written[0])
     write_plan_json(plan, written[1])
+    if report:
+        from optimizer.report import ReportError, write_report
+
+        pdf = out / "report.pdf"
+        try:
+            write_report(plan_to_dict(plan), pdf)
+        except BaseException as exc:
+            pdf.unlink(missing_ok=True)
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt, SystemExit: as they are
+            raise ReportError(f"{pdf}: {type(exc).__name__}: {exc}") from exc
+        written.append(pdf)
     return written

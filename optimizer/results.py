@@ -7,6 +7,7 @@ not depend on the solver's own bookkeeping (slack values, objective values).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -33,6 +34,8 @@ class PlanResult:
     solver: dict
     source: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    sectors: pd.DataFrame | None = None  # sector, risk, needs_lead (the report's sector map)
+    pledges: pd.DataFrame | None = None  # nation, unit_type, max_units, used_units (the report's "what binds")
 
     @property
     def shortfall_by_priority(self) -> pd.DataFrame:
@@ -80,8 +83,15 @@ def build_results(data: PlanningData, solution: Solution) -> PlanResult:
         targets=targets,
         totals=totals,
         solver=solver,
-        source={"workbook": data.source_name, "sha256": data.source_sha256, "forceplan_version": __version__},
+        source={
+            "workbook": data.source_name,
+            "sha256": data.source_sha256,
+            "forceplan_version": __version__,
+            "planned_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # the report's date
+        },
         warnings=data.warnings,
+        sectors=_sectors(data),
+        pledges=_pledges(data, alloc),
     )
 
 
@@ -147,6 +157,19 @@ def _leads(data: PlanningData, alloc: pd.DataFrame, leads: pd.DataFrame) -> pd.D
         mine = int(in_sector.loc[in_sector["nation"] == n, "personnel"].sum())
         rows.append({"sector": s, "nation": n, "lead_personnel": mine, "sector_personnel": total, "lead_share": round(mine / total, 4) if total else 0.0})
     return pd.DataFrame(rows, columns=["sector", "nation", "lead_personnel", "sector_personnel", "lead_share"])
+
+
+def _sectors(data: PlanningData) -> pd.DataFrame:
+    sec = data.sectors
+    return pd.DataFrame({"sector": sec.index, "risk": sec["risk"].astype(int).values, "needs_lead": sec["needs_lead"].astype(bool).values})
+
+
+def _pledges(data: PlanningData, alloc: pd.DataFrame) -> pd.DataFrame:
+    p = data.pledges[["nation", "unit_type", "max_units"]].copy().reset_index(drop=True)
+    p["max_units"] = p["max_units"].astype(int)
+    used = alloc.groupby(["nation", "unit_type"])["units"].sum()
+    p["used_units"] = [int(used.get((n, u), 0)) for n, u in zip(p["nation"], p["unit_type"])]
+    return p
 
 
 def _targets(data: PlanningData, alloc: pd.DataFrame) -> pd.DataFrame:

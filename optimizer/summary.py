@@ -43,7 +43,7 @@ def format_summary(plan: PlanResult, out_dir: str | None = None) -> str:
     s = plan.solver
     lines.append(f"solver: {s['name']} {s['version']}   status {plan.status}   {s['seconds']:.2f} s   gap {s['gap']:.2e}")
     if out_dir:
-        lines.append(f"written: {out_dir}/plan.json, plan.xlsx")
+        lines.append(f"written: {out_dir}/plan.json, plan.xlsx, report.pdf")
     for w in plan.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

@@ -51,7 +51,7 @@ def test_default_workbook_plan_obeys_the_contract(tmp_path):
         assert all(key in n for n in plan["nations"])
     assert set(plan["totals"]) >= {"personnel", "land", "sea", "air", "cost_musd"}
     assert set(plan["solver"]) >= {"name", "version", "seconds", "gap"}
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["plan.json", "plan.xlsx"]  # no temp files left
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["plan.json", "plan.xlsx", "report.pdf"]  # no temp files left
 
 
 def test_switches_and_overrides_reach_the_plan(tmp_path):
@@ -79,7 +79,7 @@ def test_random_workbooks(seed, tmp_path):
 
 
 def test_same_workbook_same_plan(tmp_path):
-    """Determinism: two runs give the same plan.json apart from timings."""
+    """Determinism: two runs give the same plan.json apart from timings and the time of planning."""
     wb = tmp_path / "w.xlsx"
     generate_workbook(wb, n_nations=30, n_unit_types=15, n_sectors=6, seed=7)
     first = solve_cli(wb, tmp_path / "one")
@@ -87,6 +87,7 @@ def test_same_workbook_same_plan(tmp_path):
     for plan in (first, second):
         plan["solver"].pop("seconds")
         plan["solver"].pop("timings_s")
+        plan["source"].pop("planned_at")
     assert first == second
     assert generate_default_bytes_equal(tmp_path)
 

@@ -81,4 +81,4 @@ def test_rerun_replaces_outputs(tmp_path):
     for _ in range(2):
         result = CliRunner().invoke(cli_module.cli, ["solve", str(wb), "--out", str(out), "--quiet"])
         assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "plan.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json", "plan.xlsx", "report.pdf"]

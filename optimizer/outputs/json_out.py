@@ -60,6 +60,8 @@ def plan_to_dict(plan: PlanResult) -> dict:
         "shortfall_by_priority": _records(plan.shortfall_by_priority, ["priority", "unfilled_lines", "short_units", "short_personnel", "weighted_shortfall"]),
         "source": _plain(plan.source),
         "warnings": list(plan.warnings),
+        **({} if plan.sectors is None else {"sectors": _records(plan.sectors, ["sector", "risk", "needs_lead"])}),
+        **({} if plan.pledges is None else {"pledges": _records(plan.pledges, ["nation", "unit_type", "max_units", "used_units"])}),
     }
 
 

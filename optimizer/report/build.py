@@ -1,0 +1,831 @@
+"""The allocation report: a PDF built with reportlab's platypus from a plan dict.
+
+The document is a pure function of the plan: the creation date is the plan's
+own ``source.planned_at`` (or reportlab's fixed invariant date when the plan
+does not record one), the PDF ID is derived from the content, fonts are
+embedded from reportlab's own files.  The same plan therefore gives the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table,
+    TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from optimizer import __version__
+from optimizer.report import charts, schematic
+from optimizer.report.facts import Facts, conditions, derive
+from optimizer.report.style import (
+    FONT, FONT_BOLD, GREY, LIGHT_GREY, MONO, NAVY, SHORT_FILL, SHORT_TEXT, ZEBRA, clean, fit, money, num, para_text, pct, signed,
+    register_fonts, styles, width as text_width, yes_no,
+)
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 48.0
+BANNER_H = 15.0
+TOP = 62.0  # from the page's top edge to the frame
+BOTTOM = 54.0
+FRAME_W = PAGE_W - 2 * MARGIN_X
+CELL_PAD = 3.0
+LIST_LIMIT = 12  # names listed in running text before "and k others"
+
+
+# ---------------------------------------------------------------------------
+# document machinery: headings with outline + contents, banners, page x of y
+# ---------------------------------------------------------------------------
+
+
+class Heading(Paragraph):
+    """A heading that becomes a PDF bookmark and a contents entry."""
+
+    def __init__(self, text: str, level: int, key: str, *, contents: bool = True):
+        super().__init__(para_text(text), styles()["h1" if level == 0 else "h2"])
+        self.plain, self.level, self.key, self.contents = clean(text), level, key, contents
+
+
+class Anchor(Flowable):
+    """An invisible bookmark (an outline entry without a printed heading)."""
+
+    def __init__(self, text: str, key: str):
+        super().__init__()
+        self.plain, self.level, self.key, self.contents = clean(text), 0, key, False
+
+    def wrap(self, avail_w, avail_h):
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
+def banner_colour(classification: str):
+    c = classification.upper()
+    if "TOP SECRET" in c:
+        return colors.HexColor("#FF8C00")
+    if "UNCLASSIFIED" in c:
+        return colors.HexColor("#007A33")
+    if "SECRET" in c:
+        return colors.HexColor("#C8102E")
+    if "CONFIDENTIAL" in c:
+        return colors.HexColor("#0033A0")
+    if "RESTRICTED" in c or "OFFICIAL" in c:
+        return colors.HexColor("#7A5C00")
+    return colors.HexColor("#404040")
+
+
+class ReportDoc(BaseDocTemplate):
+    def __init__(self, target, facts: Facts, **kw):
+        super().__init__(target, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=TOP, bottomMargin=BOTTOM, **kw)
+        self.facts = facts
+        frame = Frame(MARGIN_X, BOTTOM, FRAME_W, PAGE_H - TOP - BOTTOM, id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([
+            PageTemplate(id="title", frames=[frame], onPage=self._decorate_title),
+            PageTemplate(id="body", frames=[frame], onPage=self._decorate),
+        ])
+
+    def afterFlowable(self, flowable):
+        if isinstance(flowable, (Heading, Anchor)):
+            self.canv.bookmarkPage(flowable.key)
+            self.canv.addOutlineEntry(flowable.plain, flowable.key, level=flowable.level, closed=False)
+            if flowable.contents:
+                self.notify("TOCEntry", (flowable.level, flowable.plain, self.page, flowable.key))
+
+    # every page: the classification banner top and bottom (page numbers come at save)
+    def _banners(self, canv):
+        text = clean(self.facts.scenario["classification"]) or " "
+        colour = banner_colour(text)
+        size = 8.5
+        while size > 6 and text_width(text, FONT_BOLD, size) > PAGE_W - 24:
+            size -= 0.5
+        text = fit(text, PAGE_W - 24, FONT_BOLD, size)
+        canv.saveState()
+        for y in (PAGE_H - BANNER_H, 0):
+            canv.setFillColor(colour)
+            canv.rect(0, y, PAGE_W, BANNER_H, stroke=0, fill=1)
+            canv.setFillColor(colors.white)
+            canv.setFont(FONT_BOLD, size)
+            canv.drawCentredString(PAGE_W / 2, y + 4.3, text)
+        canv.restoreState()
+
+    def _decorate_title(self, canv, doc):
+        self._banners(canv)
+
+    def _decorate(self, canv, doc):
+        self._banners(canv)
+        f = self.facts
+        canv.saveState()
+        canv.setFont(FONT, 7.5)
+        canv.setFillColor(GREY)
+        y = PAGE_H - BANNER_H - 16
+        canv.drawString(MARGIN_X, y, "forceplan · allocation report")
+        canv.drawRightString(PAGE_W - MARGIN_X, y, fit(f"Scenario: {f.scenario['name']}", FRAME_W / 2, FONT, 7.5))
+        canv.setStrokeColor(LIGHT_GREY)
+        canv.setLineWidth(0.5)
+        canv.line(MARGIN_X, y - 5, PAGE_W - MARGIN_X, y - 5)
+        canv.line(MARGIN_X, BANNER_H + 27, PAGE_W - MARGIN_X, BANNER_H + 27)
+        canv.drawString(MARGIN_X, BANNER_H + 16, fit(f"{f.source.get('workbook') or 'workbook not recorded'} · planned {_date_text(f) or 'date not recorded'}",
+                                                      FRAME_W - 80, FONT, 7.5))
+        canv.restoreState()
+
+
+def canvas_class(creation: str | None):
+    """A canvas that numbers pages 'Page x of y' once the total is known, with a fixed creation date."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self._pages: list[dict] = []
+            if creation:
+                self.setDateFormatter(lambda *_: creation)
+            self.showOutline()
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(FONT, 7.5)
+                self.setFillColor(GREY)
+                self.drawRightString(PAGE_W - MARGIN_X, BANNER_H + 16, f"Page {self._pageNumber} of {total}")
+                self.restoreState()
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+
+def _planned_at(f: Facts) -> datetime | None:
+    raw = f.source.get("planned_at")
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _date_text(f: Facts) -> str | None:
+    when = _planned_at(f)
+    return None if when is None else when.astimezone(timezone.utc).strftime("%d %B %Y, %H:%M UTC").lstrip("0")
+
+
+# ---------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------
+
+
+def table(header: list[str], rows: list[list], widths: list[float], *, numeric: set[int] = frozenset(), highlight: set[int] = frozenset(),
+          total: bool = False, repeat: int = 1, zebra: bool = True) -> Table:
+    """A report table: navy header (repeated on every page it spans), text wrapped, numbers right-aligned.
+
+    ``highlight`` are body-row indexes drawn in the shortfall colour; ``total``
+    makes the last row bold with a rule above it.
+    """
+    st = styles()
+    widths = fit_widths(header, rows, widths, numeric)
+    data = [[Paragraph(para_text(h), st["head_right" if j in numeric else "head"]) for j, h in enumerate(header)]]
+    for r, row in enumerate(rows):
+        out = []
+        bold = total and r == len(rows) - 1
+        for j, value in enumerate(row):
+            text = clean(value) if not isinstance(value, Paragraph) else value
+            if isinstance(text, Paragraph) or j in numeric:
+                out.append(text)
+            elif text_width(text, FONT_BOLD if bold else FONT, 7.5) <= widths[j] - 2 * CELL_PAD:
+                out.append(text)
+            else:
+                out.append(Paragraph(para_text(text), st["cell_bold" if bold else "cell"]))
+        data.append(out)
+    t = Table(data, colWidths=widths, repeatRows=repeat, hAlign="LEFT")
+    cmds = [
+        ("FONT", (0, 0), (-1, -1), FONT, 7.5, 9),
+        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, LIGHT_GREY),
+    ]
+    if zebra and rows:
+        cmds.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]))
+    for j in numeric:
+        cmds.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
+    for r in sorted(highlight):
+        cmds.append(("BACKGROUND", (0, r + 1), (-1, r + 1), SHORT_FILL))
+    if total and rows:
+        cmds += [("FONT", (0, -1), (-1, -1), FONT_BOLD, 7.5, 9), ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY), ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+def fit_widths(header: list[str], rows: list[list], widths: list[float], numeric) -> list[float]:
+    """Scale ``widths`` to the frame, then widen any column too narrow for a header word or a
+    number (no word broken mid-way), taking the room from the text columns with the most slack."""
+    scale = FRAME_W / sum(widths)
+    widths = [w * scale for w in widths]
+    need = []
+    for j, h in enumerate(header):
+        n = max(text_width(w, FONT_BOLD, 7.5) for w in (clean(h).split() or [""])) + 2 * CELL_PAD + 1
+        if j in numeric:
+            n = max([n] + [text_width(clean(r[j]), FONT_BOLD, 7.5) + 2 * CELL_PAD + 1 for r in rows if not isinstance(r[j], Paragraph)])
+        need.append(n)
+    deficit = sum(max(0.0, n - w) for n, w in zip(need, widths))
+    if deficit <= 0:
+        return widths
+    slack = {j: widths[j] - need[j] for j in range(len(widths)) if j not in numeric and widths[j] > need[j]}
+    total_slack = sum(slack.values())
+    if total_slack <= 0:
+        return widths
+    take = min(1.0, deficit / total_slack)
+    return [max(n, w) if j in numeric or w < n else w - slack.get(j, 0) * take for j, (n, w) in enumerate(zip(need, widths))]
+
+
+def kv_table(rows: list[tuple[str, object]], widths=(150, 349), mono_rows: set[int] = frozenset()) -> Table:
+    """Two columns, label and value, no header."""
+    st = styles()
+    data = []
+    for label, value in rows:
+        v = value if isinstance(value, Paragraph) else Paragraph(para_text(value), st["body"])
+        data.append([Paragraph(para_text(label), st["kv_label"]), v])
+    t = Table(data, colWidths=list(widths), hAlign="LEFT")
+    cmds = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, LIGHT_GREY),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    t.setStyle(TableStyle(cmds))
+    return t
+
+
+# ---------------------------------------------------------------------------
+# words
+# ---------------------------------------------------------------------------
+
+
+def join_names(names: list[str], limit: int = LIST_LIMIT) -> str:
+    names = [clean(n) for n in names]
+    if len(names) > limit:
+        shown = names[:limit]
+        return ", ".join(shown) + f" and {len(names) - limit} others"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _conditions_phrase(sc: dict) -> str:
+    parts = [
+        ("with" if sc.get("ceasefire_in_place") else "without") + " a ceasefire",
+        ("with" if sc.get("un_mandate") else "without") + " a UN mandate",
+        ("with" if sc.get("us_backstop") else "without") + " a US backstop",
+    ]
+    return f"{parts[0]}, {parts[1]} and {parts[2]}"
+
+
+def _reason_key(reason: str) -> str:
+    """An ineligibility reason ('declined; requires a ceasefire') reduced to what a reader needs."""
+    parts = [r.strip() for r in reason.split(";") if r.strip()]
+    if "declined" in parts or not parts:
+        return "declined" if parts else "not eligible"
+    if all(r.startswith("requires ") for r in parts):
+        return "requires " + " and ".join(r[len("requires "):] for r in parts)
+    return "; ".join(parts)
+
+
+def _reason_phrase(key: str, many: bool) -> str:
+    if key == "declined":
+        return "have declined" if many else "has declined"
+    if key.startswith("requires "):
+        return ("require " if many else "requires ") + key[len("requires "):]
+    return f"are excluded ({key})" if many else f"is excluded ({key})"
+
+
+def ineligible_sentence(f: Facts) -> str:
+    groups: dict[str, list[str]] = {}
+    for n in f.ineligible:
+        groups.setdefault(_reason_key(n["ineligible_reason"] or ""), []).append(n["nation"])
+    parts = [f"{join_names(names, 6)} {_reason_phrase(key, len(names) > 1)}" for key, names in groups.items()]
+    return "; ".join(parts)
+
+
+def _line_name(r: dict) -> str:
+    return f"{r['unit_type']} in {r['sector']}"
+
+
+def minister_paragraph(f: Facts) -> str:
+    """The one paragraph a minister reads.  Every figure is the plan's own."""
+    sc, t = f.scenario, f.totals
+    force = next(x for x in f.targets if x["scope"] == "force")
+    planned, target = int(t["personnel"]), int(force["target"])
+    cond = _conditions_phrase(sc)
+    if target > 0 and planned >= target:
+        s = f"Under the conditions assumed — {cond} — the coalition can field the full {target:,} personnel sought ({planned:,} planned)."
+    elif target > 0 and planned == 0:
+        s = f"Under the conditions assumed — {cond} — the coalition can field none of the {target:,} personnel sought."
+    elif target > 0:
+        s = (f"Under the conditions assumed — {cond} — the coalition can field {planned:,} of the {target:,} personnel sought "
+             f"({planned / target * 100:.0f} %), {target - planned:,} short.")
+    else:
+        s = f"Under the conditions assumed — {cond} — the coalition can field {planned:,} personnel; no force target was set."
+    n_all, n_part = len(f.nations), len(f.taking_part)
+    s += f" {n_part} of the {n_all} nations take part"
+    if f.ineligible:
+        s += f"; {len(f.ineligible)} cannot under these conditions: {ineligible_sentence(f)}."
+    else:
+        s += "."
+    dom = []
+    for x in f.targets:
+        if x["scope"] == "force":
+            continue
+        if x["target"] > 0:
+            dom.append(f"{x['scope']} {x['planned']:,} of {x['target']:,}" + (" (met)" if x["short"] == 0 else ""))
+        elif x["planned"] > 0:
+            dom.append(f"{x['scope']} {x['planned']:,}")
+    if dom:
+        s += " By domain: " + "; ".join(dom) + "."
+    n_lines = len(f.requirements)
+    if f.unfilled:
+        p1 = [r for r in f.unfilled if r["priority"] == 1]
+        s += f" {len(f.unfilled)} of the {n_lines} requirement lines are not fully met"
+        if p1:
+            top = [f"{_line_name(r)} ({r['short_units']} short)" for r in p1[:3]]
+            if len(p1) > 3:
+                top.append(f"{len(p1) - 3} more")
+            s += f", {len(p1)} of them essential (priority 1): {join_names(top)}"
+        s += "."
+    elif n_lines:
+        s += f" Every one of the {n_lines} requirement lines is filled."
+    s += f" The plan costs {t['cost_musd']:,.0f} million USD a year."
+    if f.leads:
+        pairs = [f"{ld['nation']} leads {ld['sector']}" for ld in f.leads]
+        s += " " + (join_names(pairs, 8) if len(pairs) <= 8 else f"{len(pairs)} sectors have a lead nation (section 3)") + "."
+    if f.binds["leaderless"]:
+        names = [x.name for x in f.binds["leaderless"]]
+        s += f" {join_names(names, 6)} {'need' if len(names) > 1 else 'needs'} a lead nation but {'have' if len(names) > 1 else 'has'} none, so {'they hold' if len(names) > 1 else 'it holds'} no units."
+    if f.status != "optimal":
+        s += f" The solver stopped at its time limit ({f.status}); a better plan may exist."
+    return s
+
+
+# ---------------------------------------------------------------------------
+# sections
+# ---------------------------------------------------------------------------
+
+
+class Story:
+    def __init__(self):
+        self.items: list = []
+        self._keys = 0
+
+    def add(self, *flowables):
+        self.items.extend(flowables)
+
+    def h1(self, text: str, *, contents: bool = True, new_page: bool = True):
+        if new_page:
+            self.items.append(PageBreak())
+        self._keys += 1
+        self.items.append(Heading(text, 0, f"s{self._keys}", contents=contents))
+
+    def h2(self, text: str, keep: list | tuple = ()):
+        """A subsection heading, kept on one page with the first flowables of ``keep``."""
+        self._keys += 1
+        self.items.append(CondPageBreak(90))
+        heading = Heading(text, 1, f"s{self._keys}")
+        if keep:
+            self.items.append(KeepTogether([heading, *keep]))
+        else:
+            self.items.append(heading)
+
+    def p(self, text: str, style: str = "body", markup: bool = False):
+        self.items.append(Paragraph(text if markup else para_text(text), styles()[style]))
+
+    def caption(self, text: str):
+        self.p(text, "caption")
+
+
+def _title_page(s: Story, f: Facts) -> None:
+    st = styles()
+    sc, t = f.scenario, f.totals
+    force = next(x for x in f.targets if x["scope"] == "force")
+    s.add(Spacer(1, 40))
+    s.add(Anchor("Title page", "title"))
+    s.add(Paragraph("FORCE GENERATION PLAN", st["small"]))
+    s.add(Paragraph("Allocation report", st["title"]))
+    s.add(Paragraph(para_text(f"Scenario: {sc['name']}"), st["subtitle"]))
+    figures = [
+        (f"{int(t['personnel']):,}", f"personnel planned of {int(force['target']):,} sought" if force["target"] else "personnel planned"),
+        (f"{len(f.taking_part)} / {len(f.nations)}", "nations taking part"),
+        (f"{len(f.unfilled)} / {len(f.requirements)}", "requirement lines unfilled"),
+    ]
+    cells = [[Paragraph(para_text(a), st["figure_big"]) for a, _ in figures], [Paragraph(para_text(b), st["figure_label"]) for _, b in figures]]
+    big = Table(cells, colWidths=[FRAME_W / 3] * 3)
+    big.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, LIGHT_GREY), ("LINEAFTER", (0, 0), (1, -1), 0.4, LIGHT_GREY),
+                             ("TOPPADDING", (0, 0), (-1, 0), 10), ("BOTTOMPADDING", (0, -1), (-1, -1), 10),
+                             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#F7F9FC"))]))
+    s.add(big, Spacer(1, 22))
+    sha = f.source.get("sha256") or "not recorded"
+    rows = [
+        ("Date planned", _date_text(f) or "not recorded"),
+        ("Workbook", f.source.get("workbook") or "not recorded"),
+        ("Workbook SHA-256", Paragraph(f'<font name="{MONO}" size="8">{para_text(sha)}</font>', st["body"])),
+        ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (a better plan may exist)")),
+        ("Classification", sc["classification"]),
+    ]
+    s.add(Paragraph("The plan", st["h2"]), kv_table(rows))
+    s.add(Paragraph("Conditions assumed", st["h2"]))
+    s.add(kv_table([(label, "yes" if on else "no") for label, on in conditions(sc)]))
+    s.add(Paragraph("Force target", st["h2"]))
+    trows = []
+    for x in f.targets:
+        label = "Whole force" if x["scope"] == "force" else f"{x['scope'].capitalize()} forces"
+        trows.append((label, f"{x['target']:,} personnel" if x["target"] else "no target"))
+    s.add(kv_table(trows))
+    s.add(Spacer(1, 16))
+    s.p(f"Produced by forceplan {f.source.get('forceplan_version') or __version__} from the plan file alone; every figure is the plan's own.", "small")
+    s.add(NextPageTemplate("body"), PageBreak())
+    s.items.append(Heading("Contents", 0, "contents", contents=False))
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [st["toc0"], st["toc1"]]
+    s.add(toc)
+
+
+def _executive_summary(s: Story, f: Facts) -> None:
+    s.h1("1 Executive summary")
+    s.p(minister_paragraph(f), "lead")
+    s.h2("What the coalition can field, by domain")
+    rows, hl = [], set()
+    for i, x in enumerate(f.targets):
+        label = "Whole force" if x["scope"] == "force" else x["scope"].capitalize()
+        met = pct(x["planned"] / x["target"]) if x["target"] else "—"
+        rows.append([label, num(x["target"]) if x["target"] else "no target", num(x["planned"]), num(x["short"]), met])
+        if x["short"]:
+            hl.add(i)
+    s.add(table(["Personnel", "Target", "Planned", "Short", "Target met"], rows, [150, 90, 90, 90, 79], numeric={1, 2, 3, 4}, highlight=hl, zebra=False))
+    s.add(Spacer(1, 8), charts.coverage_chart(f.targets, FRAME_W))
+    s.caption("Bars: personnel planned; grey: the target; tick: the target (red where it is not reached).")
+    s.h2("Unfilled requirement lines, by priority")
+    rows = [[f"Priority {b['priority']} ({['essential', 'important', 'desirable'][b['priority'] - 1]})", num(b["lines"]), num(b["unfilled_lines"]),
+             num(b["short_units"]), num(b["short_personnel"])] for b in f.by_priority]
+    unprioritised = [r for r in f.unfilled if r["priority"] not in (1, 2, 3)]
+    if unprioritised:
+        rows.append(["Priority not recorded", "", num(len(unprioritised)), num(sum(r["short_units"] for r in unprioritised)), "—"])
+    s.add(table(["Priority", "Lines", "Unfilled", "Units short", "Personnel short"], rows, [170, 80, 80, 80, 89], numeric={1, 2, 3, 4},
+                highlight={i for i, b in enumerate(f.by_priority) if b["unfilled_lines"]}, zebra=False))
+    if f.unfilled:
+        s.add(Spacer(1, 6))
+        worst = f.unfilled[:10]
+        rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], f"{r['filled_units']} of {r['min_units']}", num(r["short_units"]),
+                 num(r["short_personnel"])] for r in worst]
+        s.add(KeepTogether([Paragraph("The most pressing unfilled lines" + (f" (10 of {len(f.unfilled)}; all in section 4)" if len(f.unfilled) > 10 else ""),
+                                      styles()["note"]),
+                            table(["Priority", "Sector", "Unit type", "Filled", "Units short", "Personnel short"], rows, [45, 110, 170, 55, 55, 64],
+                                  numeric={3, 4, 5})]))
+    s.h2("Lead nations")
+    if f.leads:
+        rows = [[ld["sector"], ld["nation"], num(ld.get("lead_personnel")), num(ld.get("sector_personnel")), pct(ld.get("lead_share"))] for ld in f.leads]
+        s.add(table(["Sector", "Lead nation", "Lead's personnel", "Sector personnel", "Lead's share"], rows, [150, 120, 80, 80, 69], numeric={2, 3, 4}))
+        s.p(f"Each lead provides at least {pct(f.scenario.get('lead_share'))} of its sector's personnel (the scenario's lead share); a nation leads at most one sector.",
+            "note")
+    else:
+        s.p("No sector has a lead nation in this plan.")
+    if f.binds["leaderless"]:
+        s.p(f"Needing a lead but without one (and therefore empty): {join_names([x.name for x in f.binds['leaderless']], 30)}.", "note")
+
+
+def _by_nation(s: Story, f: Facts) -> None:
+    s.h1("2 Allocation by nation")
+    if not f.taking_part:
+        s.p("No nation places any units in this plan.")
+    else:
+        s.p(f"{len(f.taking_part)} nations place {int(f.totals['units']):,} units and {int(f.totals['personnel']):,} personnel, largest contribution first.")
+        drawings = charts.nation_domain_chart(f.taking_part, FRAME_W)
+        s.add(KeepTogether([charts.legend([("land", charts.LAND, "box"), ("sea", charts.SEA, "box"), ("air", charts.AIR, "box")], FRAME_W), drawings[0]]))
+        for d in drawings[1:]:
+            s.add(Spacer(1, 4), d)
+        s.caption("Personnel each nation places, stacked by domain.")
+        s.h2("Contributions")
+        rows = []
+        for n in f.taking_part:
+            rows.append([n["nation"], n["status"], n.get("leads") or "", num(n["land"]), num(n["sea"]), num(n["air"]), num(n["personnel"]), num(n["units"]),
+                         money(n["cost_musd"], 0)])
+        t = f.totals
+        rows.append(["Total", "", "", num(t["land"]), num(t["sea"]), num(t["air"]), num(t["personnel"]), num(t["units"]), money(t["cost_musd"], 0)])
+        s.add(table(["Nation", "Status", "Leads", "Land", "Sea", "Air", "Personnel", "Units", "Cost (M USD/yr)"], rows,
+                    [95, 55, 90, 45, 40, 40, 50, 35, 55], numeric={3, 4, 5, 6, 7, 8}, total=True))
+    if f.idle:
+        s.p(f"Eligible but placing nothing: {join_names([n['nation'] for n in f.idle], 40)}.", "note")
+    if f.ineligible:
+        s.p(f"Not eligible under this scenario: {ineligible_sentence(f)}.", "note")
+
+
+def _by_sector(s: Story, f: Facts) -> None:
+    s.h1("3 Allocation by sector")
+    s.p("Where the force stands: each sector with its lead nation, the personnel placed there and the nations that provide them. "
+        "Box colours give the sector's risk; red notes mark sectors with unfilled requirement lines.")
+    drawings = schematic.sector_schematic(f.sectors, FRAME_W)
+    s.add(drawings[0])
+    for d in drawings[1:]:
+        s.add(Spacer(1, 6), d)
+    s.caption("Schematic of the sectors (approximate positions, not to scale; drawn without map data).")
+    s.h2("Sectors")
+    rows, hl = [], set()
+    for i, x in enumerate(f.sectors):
+        lead = x.lead or ("none (needed)" if x.needs_lead else "not required")
+        rows.append([x.name, "—" if x.risk is None else str(x.risk), lead, pct(x.lead_share) if x.lead else "", num(len(x.nations)), num(x.by_domain["land"]),
+                     num(x.by_domain["sea"]), num(x.by_domain["air"]), num(x.personnel), f"{x.lines_unfilled} of {x.lines}"])
+        if x.lines_unfilled:
+            hl.add(i)
+    s.add(table(["Sector", "Risk", "Lead nation", "Lead share", "Nations", "Land", "Sea", "Air", "Personnel", "Lines short"], rows,
+                [100, 28, 80, 42, 38, 42, 36, 36, 48, 49], numeric={1, 3, 4, 5, 6, 7, 8, 9}, highlight=hl))
+    s.h2("Nations in each sector")
+    rows = [[x.name, x.lead or "", ", ".join(f"{n} {p:,}" for n, p in x.nations) or "none"] for x in f.sectors]
+    s.add(table(["Sector", "Lead", "Nations (personnel)"], rows, [100, 80, 319]))
+
+
+def _coverage(s: Story, f: Facts) -> None:
+    s.h1("4 Coverage of the requirement")
+    n_short = len(f.unfilled)
+    s.p(f"Every line of the statement of requirements, sector by sector. {n_short} of {len(f.requirements)} lines are short "
+        f"(highlighted), {sum(r['short_units'] for r in f.unfilled):,} units and {sum(r['short_personnel'] or 0 for r in f.unfilled):,} personnel in all.")
+    order = {x.name: i for i, x in enumerate(f.sectors)}
+    reqs = sorted(f.requirements, key=lambda r: (order.get(r["sector"], 1e9), r["priority"] or 9))
+    rows, hl = [], set()
+    for i, r in enumerate(reqs):
+        rows.append([r["sector"], r["unit_type"], r.get("domain") or "", str(r["priority"]) if r["priority"] else "—", num(r["min_units"]),
+                     "—" if r.get("max_units") is None else num(r["max_units"]), num(r["filled_units"]), num(r["short_units"]), num(r["short_personnel"])])
+        if r["short_units"] > 0:
+            hl.add(i)
+    s.add(table(["Sector", "Unit type", "Domain", "Priority", "Needed", "At most", "Filled", "Short", "Personnel short"], rows,
+                [95, 140, 36, 38, 38, 38, 36, 34, 44], numeric={3, 4, 5, 6, 7, 8}, highlight=hl))
+
+
+def _burden(s: Story, f: Facts) -> None:
+    s.h1("5 Burden sharing")
+    eligible = [n for n in f.nations if n["eligible"]]
+    s.p("Each eligible nation's personnel against its fair share of the force target (in proportion to GDP among the eligible nations) "
+        "and against its personnel cap (the lesser of its political cap and the sustainable share of its active forces).")
+    shown = sorted([n for n in eligible if n["personnel"] > 0 or n["fair_personnel"] > 0 or n["cap_personnel"] > 0],
+                   key=lambda n: (-n["fair_personnel"], n["nation"]))
+    if not shown:
+        s.p("No nation is eligible under this scenario, so there is no burden to share.")
+        return
+    drawings = charts.burden_chart(shown, FRAME_W)
+    s.add(KeepTogether([charts.legend([("personnel placed", NAVY, "box"), ("fair share", SHORT_TEXT, "tick"), ("cap", LIGHT_GREY, "ghost")], FRAME_W),
+                        drawings[0]]))
+    for d in drawings[1:]:
+        s.add(Spacer(1, 4), d)
+    s.caption("Nations by fair share, largest first. Bar: personnel placed; tick: fair share; grey: the nation's cap.")
+    rows = []
+    for n in shown:
+        ratio = pct(n["personnel"] / n["fair_personnel"]) if n["fair_personnel"] > 0 else "—"
+        rows.append([n["nation"], num(n["personnel"]), num(n["fair_personnel"]), signed(n['personnel'] - n['fair_personnel']), ratio, num(n["cap_personnel"]),
+                     pct(n["cap_used"]) if n["cap_used"] is not None else "—"])
+    tp = sum(n["personnel"] for n in shown)
+    tf = sum(n["fair_personnel"] for n in shown)
+    rows.append(["Total", num(tp), num(tf), signed(tp - tf), pct(tp / tf) if tf else "—", num(sum(n["cap_personnel"] for n in shown)), ""])
+    s.add(table(["Nation", "Personnel", "Fair share", "Above (+) / below (−) fair share", "Of fair share", "Cap", "Cap used"], rows,
+                [110, 60, 60, 85, 60, 60, 64], numeric={1, 2, 3, 4, 5, 6}, total=True))
+
+
+def _cost(s: Story, f: Facts) -> None:
+    s.h1("6 Cost by nation")
+    if not f.taking_part:
+        s.p("No nation places units, so the plan costs nothing.")
+        return
+    s.p(f"Yearly cost of each nation's contribution (unit costs times the nation's cost factor): {f.totals['cost_musd']:,.1f} million USD a year in all.")
+    by_cost = sorted(f.taking_part, key=lambda n: (-n["cost_musd"], n["nation"]))
+    top = max(n["cost_musd"] for n in by_cost)
+    for d in charts.cost_chart([{**n, "budget_musd": n["budget_musd"] if (n["budget_musd"] or 0) <= 1.5 * top else None} for n in by_cost], FRAME_W):
+        s.add(d, Spacer(1, 4))
+    s.caption("Bars: yearly cost, M USD; red tick: the nation's mission budget where given (and on the chart's scale).")
+    rows = []
+    for n in by_cost:
+        b = n["budget_musd"]
+        per_head = n["cost_musd"] / n["personnel"] * 1000 if n["personnel"] else None
+        rows.append([n["nation"], num(n["units"]), num(n["personnel"]), money(n["cost_musd"]), money(per_head, 0) if per_head is not None else "—",
+                     money(b) if b is not None else "none", pct(n["cost_musd"] / b) if b else "—"])
+    t = f.totals
+    rows.append(["Total", num(t["units"]), num(t["personnel"]), money(t["cost_musd"]),
+                 money(t["cost_musd"] / t["personnel"] * 1000, 0) if t["personnel"] else "—", "", ""])
+    s.add(table(["Nation", "Units", "Personnel", "Cost (M USD/yr)", "Per person (k USD)", "Budget (M USD)", "Budget used"], rows,
+                [110, 45, 60, 75, 70, 75, 64], numeric={1, 2, 3, 4, 5, 6}, total=True))
+
+
+def _reading(r: dict, leaderless: set[str]) -> str:
+    if r["sector"] in leaderless:
+        return "the sector has no lead nation"
+    return "every pledged unit in use" if r["spare_units"] <= 0 else "spare units kept out"
+
+
+def _binds(s: Story, f: Facts) -> None:
+    b = f.binds
+    leaderless = {x.name for x in b["leaderless"]}
+    s.h1("7 What binds")
+    s.p("What the plan itself shows about its limits: nations at their cap or budget, nations that cannot take part, pledges not used, "
+        "and unfilled lines with what the pledges say about them. Why a particular line stays unfilled (a risk limit, a caveat, a cap, a budget, "
+        "the lead rule or the interoperability limit) is established by re-planning with the limit lifted; that explanation is not part of this plan file.")
+    s.h2("Nations at their personnel cap")
+    if b["at_cap"]:
+        rows = [[n["nation"], num(n["personnel"]), num(n["cap_personnel"]), pct(n["cap_used"]), num(n["headroom"]),
+                 "at the cap" if n["headroom"] <= 0 else ("no spare pledged unit fits under the cap" if n["blocked"] else f"within {pct(1 - n['cap_used'])} of the cap")]
+                for n in b["at_cap"]]
+        s.add(table(["Nation", "Personnel", "Cap", "Cap used", "Headroom", "Why listed"], rows, [100, 55, 55, 50, 50, 189], numeric={1, 2, 3, 4}))
+    else:
+        s.p("No nation is at (or within 5 % of) its cap.")
+    if b["at_budget"]:
+        s.h2("Nations at their budget")
+        rows = [[n["nation"], money(n["cost_musd"]), money(n["budget_musd"]), pct(n["cost_musd"] / n["budget_musd"])] for n in b["at_budget"]]
+        s.add(table(["Nation", "Cost (M USD/yr)", "Budget (M USD)", "Budget used"], rows, [160, 110, 110, 119], numeric={1, 2, 3}))
+    s.h2("Nations that cannot take part")
+    if f.ineligible:
+        rows = [[n["nation"], n["status"], n["ineligible_reason"]] for n in f.ineligible]
+        s.add(table(["Nation", "Status", "Why not, under this scenario's conditions"], rows, [120, 80, 299]))
+    else:
+        s.p("Every nation is eligible under this scenario.")
+    if f.idle:
+        s.h2("Eligible nations placing nothing")
+        pledged: dict[str, int] = {}
+        for p in f.pledges or []:
+            if p.get("max_units", 0) > 0:
+                pledged[p["nation"]] = pledged.get(p["nation"], 0) + p["max_units"]
+        rows = []
+        for n in f.idle:
+            units = pledged.get(n["nation"], 0) if f.pledges is not None else None
+            if n["cap_personnel"] <= 0:
+                why = "its cap is zero"
+            elif (n.get("min_personnel") or 0) > n["cap_personnel"]:
+                why = "its minimum contribution exceeds its cap"
+            elif units == 0:
+                why = "pledged nothing"
+            else:
+                why = "its pledges are not used"
+            rows.append([n["nation"], num(n["cap_personnel"]), num(n.get("min_personnel") or 0), "—" if units is None else num(units), why])
+        s.add(table(["Nation", "Cap", "Minimum contribution", "Units pledged", "What the plan shows"], rows, [110, 60, 70, 60, 199], numeric={1, 2, 3}))
+    s.h2("Unfilled lines and the pledges")
+    if not f.unfilled:
+        s.p("Every requirement line is filled.")
+    elif not b["pledges_known"]:
+        s.p("This plan file does not record the pledges (it was written by an earlier forceplan); plan the workbook again to see which unfilled lines "
+            "have no eligible pledge and which pledges go unused.", "note")
+    else:
+        if b["no_pledge_lines"]:
+            s.p("No eligible nation pledges the unit type of these lines, so no plan under these conditions can fill them:", "note")
+            rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], num(r["short_units"]), num(r["short_personnel"])] for r in b["no_pledge_lines"]]
+            s.add(table(["Priority", "Sector", "Unit type", "Units short", "Personnel short"], rows, [50, 120, 189, 65, 75], numeric={3, 4}, zebra=False,
+                        highlight=set(range(len(rows)))))
+        else:
+            s.p("Every unfilled line has at least one eligible nation pledging its unit type.", "note")
+        if b["pledged_lines"]:
+            s.add(Spacer(1, 6))
+            s.p("Eligible nations pledge the unit type of these lines, yet the plan cannot place enough there. Where every pledged unit of the type "
+                "is in use, the line competes for them with other lines; where pledged units stay unused, something keeps them out of this sector: "
+                "a risk limit, a caveat, a cap, a budget, a minimum contribution, the lead rule or the interoperability limit.", "note")
+            rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], num(r["short_units"]), num(r["pledging_nations"]),
+                     num(r["spare_units"]), _reading(r, leaderless)] for r in b["pledged_lines"]]
+            s.add(table(["Priority", "Sector", "Unit type", "Units short", "Nations pledging", "Pledged units unused", "What the plan shows"], rows,
+                        [40, 95, 125, 38, 45, 46, 110], numeric={3, 4, 5}))
+    if b["leaderless"]:
+        s.h2("Sectors that need a lead and have none")
+        s.p(f"{join_names([x.name for x in b['leaderless']], 40)}: a sector that needs a lead nation can hold units only if an eligible nation that can lead "
+            "places units there, provides the lead share and leads no other sector.")
+    if b["pledges_known"]:
+        s.h2("Pledges not used")
+        unused = b["unused_pledges"]
+        if unused:
+            total_units = sum(p["unused_units"] for p in unused)
+            s.p(f"{len(unused)} pledges by eligible nations are not used in full ({total_units:,} units in all).", "note")
+            rows = [[p["nation"], p["unit_type"], num(p["max_units"]), num(p.get("used_units", 0)), num(p["unused_units"])] for p in unused]
+            s.add(table(["Nation", "Unit type", "Pledged", "Used", "Unused"], rows, [120, 200, 60, 60, 59], numeric={2, 3, 4}))
+        elif not any(n["eligible"] for n in f.nations):
+            s.p("No nation is eligible, so no pledge can be used.")
+        else:
+            s.p("Every unit pledged by an eligible nation is used.")
+
+
+def _method(s: Story, f: Facts) -> None:
+    sc, sol = f.scenario, f.solver
+    s.h1("8 Method and assumptions")
+    s.h2("The model in words")
+    s.p("forceplan chooses how many whole units of each type each nation places on each line of the statement of requirements. "
+        "It plans in two stages. First it minimises the shortfall score: every missing unit weighs its personnel times 3 (priority 1), "
+        "2 (priority 2) or 1 (priority 3), plus the personnel missing against the force target and each domain target; this stage is "
+        "solved to proven optimality. Then, keeping that score, it minimises a weighted sum of the yearly cost, the distance of each nation "
+        "from its GDP fair share and (optionally) the number of nations taking part.")
+    s.p("Every plan obeys the hard constraints:")
+    for text in (
+        "Eligibility: a nation that has declined, or whose condition (a ceasefire, a UN mandate, a US backstop) the scenario does not meet, places nothing.",
+        "Pledges: no nation places more units of a type than it pledged.",
+        "Risk: a nation deploys only to sectors at or below its risk limit.",
+        f"Caps: a nation's personnel stay within the lesser of its political cap and {pct(sc.get('sustainable_share'))} of its active forces.",
+        "Minimum contributions: a nation sends nothing or at least its minimum worthwhile contribution.",
+        "Budgets: a nation's yearly cost stays within its mission budget where one is given.",
+        "Interoperability: at most " + (f"{sc['max_nations_per_sector']} nations" if sc.get("max_nations_per_sector") else "any number of nations") + " in one sector.",
+        f"Leads: a sector that needs a lead nation and holds units has exactly one, able to lead, providing at least {pct(sc.get('lead_share'))} of the sector's personnel; a nation leads at most one sector.",
+        "Line limits and national caveats: no line receives more than it can use, and no nation places units where its caveats forbid.",
+    ):
+        s.add(Paragraph(para_text(text), styles()["bullet"], bulletText="•"))
+    s.h2("Scenario parameters")
+    rows = [
+        ("Force target", f"{int(sc['force_target']):,} personnel (land {int(sc.get('land_target') or 0):,}, sea {int(sc.get('sea_target') or 0):,}, air {int(sc.get('air_target') or 0):,})"),
+        ("Ceasefire in place / UN mandate / US backstop", f"{yes_no(sc.get('ceasefire_in_place'))} / {yes_no(sc.get('un_mandate'))} / {yes_no(sc.get('us_backstop'))}"),
+        ("Sustainable share of active forces", pct(sc.get("sustainable_share"), 1)),
+        ("Lead share", pct(sc.get("lead_share"))),
+        ("Most nations per sector", str(sc["max_nations_per_sector"]) if sc.get("max_nations_per_sector") else "no limit"),
+        ("Weights: cost / fairness / nations", f"{sc.get('weight_cost', '—')} / {sc.get('weight_fairness', '—')} / {sc.get('weight_nations', '—')}"),
+        ("Time limit / relative gap", f"{sc.get('time_limit_s', '—')} s / {sc.get('mip_gap', '—')}"),
+    ]
+    s.add(kv_table(rows, widths=(190, 309)))
+    s.h2("Solver")
+    gap = sol.get("gap")
+    seconds = sol.get("seconds")
+    rows = [
+        ("Solver", f"{sol.get('name', '—')} {sol.get('version', '')}".strip()),
+        ("Status", f"{f.status}" + (" (stage 1 proven optimal)" if sol.get("stage1_proven") else "")),
+        ("Relative gap (stage 2)", f"{gap:.2e}" if isinstance(gap, (int, float)) else "—"),
+        ("Solve time", f"{seconds:.2f} s" if isinstance(seconds, (int, float)) else "—"),
+        ("Shortfall score", num(f.plan.get("shortfall_score"))),
+        ("Model size", f"{sol['variables']:,} variables, {sol['constraints']:,} constraints, {sol['placements']:,} possible placements"
+         if all(isinstance(sol.get(k), int) for k in ("variables", "constraints", "placements")) else "not recorded"),
+        ("forceplan version", f.source.get("forceplan_version") or "not recorded"),
+    ]
+    s.add(kv_table(rows, widths=(190, 309)))
+    if f.warnings:
+        s.h2("Warnings from the workbook")
+        for w in f.warnings:
+            s.add(Paragraph(para_text(w), styles()["bullet"], bulletText="•"))
+
+
+def _annex(s: Story, f: Facts) -> None:
+    s.h1("Annex A Full allocation")
+    if not f.allocations:
+        s.p("The plan places no units.")
+        return
+    s.p(f"Every placement of the plan: {len(f.allocations):,} rows, by nation, then requirement line.")
+    rows = [[a["nation"], a["sector"], a["unit_type"], a.get("domain") or "", num(a["units"]), num(a["personnel"]), money(a["cost_musd"])] for a in f.allocations]
+    t = f.totals
+    rows.append(["Total", "", "", "", num(t["units"]), num(t["personnel"]), money(t["cost_musd"])])
+    s.add(table(["Nation", "Sector", "Unit type", "Domain", "Units", "Personnel", "Cost (M USD/yr)"], rows, [90, 95, 150, 36, 32, 46, 50],
+                numeric={4, 5, 6}, total=True))
+
+
+# ---------------------------------------------------------------------------
+
+
+def story(plan: dict) -> tuple[Facts, list]:
+    """The report's facts and flowables (everything but the page layout)."""
+    register_fonts()
+    f = derive(plan)
+    s = Story()
+    _title_page(s, f)
+    _executive_summary(s, f)
+    _by_nation(s, f)
+    _by_sector(s, f)
+    _coverage(s, f)
+    _burden(s, f)
+    _cost(s, f)
+    _binds(s, f)
+    _method(s, f)
+    _annex(s, f)
+    return f, s.items
+
+
+def build_pdf(plan: dict, target) -> None:
+    """Write the report for ``plan`` (a plan.json dict) to ``target`` (a path or a binary file)."""
+    f, items = story(plan)
+    when = _planned_at(f)
+    creation = None if when is None else when.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
+    force = next(x for x in f.targets if x["scope"] == "force")
+    doc = ReportDoc(
+        target,
+        f,
+        title=clean(f"Allocation report: {f.scenario['name']}"),
+        subject=clean(f"Force generation plan '{f.scenario['name']}': {int(f.totals['personnel']):,} of {int(force['target']):,} personnel; status {f.status}"),
+        author="forceplan",
+        creator=f"forceplan {__version__} (reportlab)",
+        keywords=["force generation", "allocation", clean(f.scenario["classification"])],
+        invariant=1,
+        displayDocTitle=1,
+        lang="en",
+    )
+    doc.multiBuild(items, canvasmaker=canvas_class(creation))
+
+
+def report_bytes(plan: dict) -> bytes:
+    buf = io.BytesIO()
+    build_pdf(plan, buf)
+    return buf.getvalue()
