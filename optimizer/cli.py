@@ -119,6 +119,17 @@ def template(out: str) -> None:
     click.echo(f"written: {out}")
 
 
+def _register_analyses() -> None:
+    """explain, stress and frontier live in optimizer.analysis; their imports are lazy."""
+    from optimizer.analysis.commands import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register_analyses()
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)

@@ -64,7 +64,9 @@ def terminal_progress(label: str) -> Callable[[int, int], None]:
 
     def update(done: int, total: int) -> None:
         nonlocal bar
-        if bar is None:
+        if bar is None or bar.disable or done <= bar.n or total != bar.total:  # a new batch of solves
+            if bar is not None:
+                bar.close()
             bar = tqdm(total=total, desc=label, unit="solve", leave=False, dynamic_ncols=True)
         bar.update(done - bar.n)
         if done == total:
