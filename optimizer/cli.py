@@ -79,10 +79,28 @@ def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: boo
         click.echo(format_summary(plan, str(out_dir)))
 
 
+def load_analyses_reporting(plan_dir) -> dict:
+    """The analyses saved beside a plan (:func:`optimizer.report.load_analyses`); each file skipped is named on stderr in one line."""
+    import warnings
+
+    from optimizer.report import AnalysisWarning, load_analyses
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AnalysisWarning)
+        analyses = load_analyses(plan_dir)
+    for w in caught:
+        if issubclass(w.category, AnalysisWarning):
+            click.echo(f"forceplan: warning: {w.message}", err=True)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return analyses
+
+
 @cli.command()
 @click.argument("plan_dir", type=click.Path(path_type=str))
 def report(plan_dir: str) -> None:
-    """Rebuild PLAN_DIR/report.pdf from the saved PLAN_DIR/plan.json."""
+    """Rebuild PLAN_DIR/report.pdf from the saved PLAN_DIR/plan.json, with a section for each analysis
+    saved there (explain.json, stress.json, frontier.json)."""
     from optimizer.report import PlanFormatError, load_plan, write_report
 
     try:
@@ -91,8 +109,9 @@ def report(plan_dir: str) -> None:
         click.echo(f"forceplan: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     target = Path(plan_dir) / "report.pdf" if not Path(plan_dir).is_file() else Path(plan_dir).with_name("report.pdf")
+    analyses = load_analyses_reporting(plan_dir)
     try:
-        write_report(plan, target)
+        write_report(plan, target, analyses)
     except KeyboardInterrupt:
         click.echo("forceplan: interrupted; report.pdf was left as it was", err=True)
         sys.exit(130)

@@ -5,6 +5,11 @@ reads and validates the workbook exactly as ``solve`` does (exit 2 on bad
 input), runs its solves on a process pool or, with ``--dask ADDRESS`` (or
 ``FORCEPLAN_DASK``), on a Dask cluster, shows a progress bar, and writes its
 JSON atomically into ``--out`` (default ``reports/<scenario name>/``).
+
+When that folder holds a ``plan.json`` (``forceplan solve`` wrote one there),
+its ``report.pdf`` is rebuilt with a section for every analysis saved there.
+The JSON is written first: if the report then fails, the JSON stays, the old
+report is left as it was, and the command prints one line and exits 1.
 """
 
 from __future__ import annotations
@@ -42,6 +47,27 @@ def _write(path: Path, payload: dict) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _refresh_report(folder: Path, written: Path) -> None:
+    """Rebuild ``folder/report.pdf`` with every analysis saved in ``folder``, if ``folder`` holds a plan.json."""
+    if not (folder / "plan.json").is_file():
+        return
+    from optimizer.cli import load_analyses_reporting
+    from optimizer.report import load_plan, write_report
+
+    target = folder / "report.pdf"
+    try:
+        plan = load_plan(folder)
+        write_report(plan, target, load_analyses_reporting(folder))
+    except KeyboardInterrupt:
+        click.echo(f"forceplan: interrupted; {written} was written, {target.name} was left as it was", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the analysis is saved; the report is not, and says nothing false
+        message = " ".join(str(exc).split())
+        click.echo(f"forceplan: {written} was written, but {target} was not rebuilt (left as it was): {type(exc).__name__}: {message}", err=True)
+        sys.exit(EXIT_FAILURE)
+    click.echo(f"written: {target}")
 
 
 def _common(fn):
@@ -84,6 +110,7 @@ def explain(workbook, dask, workers, out, overrides):
     _write(target, result)
     click.echo(format_explanation(result))
     click.echo(f"written: {target}")
+    _refresh_report(target.parent, target)
 
 
 @click.command()
@@ -107,6 +134,7 @@ def stress(workbook, dask, workers, out, overrides, samples, seed):
     _write(target, report)
     click.echo(format_stress(report))
     click.echo(f"written: {target}")
+    _refresh_report(target.parent, target)
 
 
 @click.command()
@@ -127,6 +155,7 @@ def frontier(workbook, dask, workers, out, overrides):
     _write(target, result)
     click.echo(format_frontier(result))
     click.echo(f"written: {target}")
+    _refresh_report(target.parent, target)
 
 
 COMMANDS = (explain, stress, frontier)

@@ -8,6 +8,16 @@ fresh plan through :func:`optimizer.outputs.plan_to_dict`.  The same plan
 gives the same bytes.  :func:`report_bytes` returns the PDF in memory (for a
 download button); :func:`load_plan` reads a plan folder's ``plan.json``.
 
+When analyses were run, pass them and the report gains a section each
+(Why the gaps, Withdrawal stress, Frontiers)::
+
+    write_report(plan_dict, path, analyses=load_analyses("reports/baseline"))
+
+``analyses`` is ``{"explain": ..., "stress": ..., "frontier": ...}``, each key
+optional, each value the analysis's JSON dict (``explain.json`` …).
+:func:`load_analyses` reads whichever exist in a plan folder, skipping
+unreadable ones with an :class:`AnalysisWarning`.
+
 Parts: :mod:`.facts` (every figure, from the plan dict), :mod:`.build` (the
 document), :mod:`.charts` (bar charts), :mod:`.schematic` (the sector map),
 :mod:`.style` (fonts, colours, text).
@@ -19,32 +29,41 @@ import json
 import os
 from pathlib import Path
 
+from optimizer.report.analyses import AnalysisFormatError, AnalysisWarning, load_analyses, normalise
 from optimizer.report.facts import PlanFormatError, check_plan
 
-__all__ = ["PlanFormatError", "ReportError", "check_plan", "load_plan", "report_bytes", "write_report"]
+__all__ = ["AnalysisFormatError", "AnalysisWarning", "PlanFormatError", "ReportError", "check_plan", "load_analyses", "load_plan", "report_bytes",
+           "write_report"]
 
 
 class ReportError(Exception):
     """Building or writing the report failed (the plan itself was fine).  One-line message."""
 
 
-def report_bytes(plan: dict) -> bytes:
-    """The report of ``plan`` as PDF bytes.  Raises PlanFormatError for a dict that is not a plan."""
+def report_bytes(plan: dict, analyses: dict | None = None) -> bytes:
+    """The report of ``plan`` (with a section per analysis given) as PDF bytes.
+
+    Raises PlanFormatError for a dict that is not a plan, AnalysisFormatError
+    for an analysis that is not one (a wrong key, or not that analysis at all).
+    """
     from optimizer.report.build import report_bytes as _bytes
 
     check_plan(plan)
-    return _bytes(plan)
+    normalise(analyses)
+    return _bytes(plan, analyses) if analyses else _bytes(plan)
 
 
-def write_report(plan: dict, path: str | os.PathLike) -> Path:
-    """Write the report of ``plan`` to ``path`` atomically (temporary file, then rename); return the path.
+def write_report(plan: dict, path: str | os.PathLike, analyses: dict | None = None) -> Path:
+    """Write the report of ``plan`` (and its ``analyses``) to ``path`` atomically (temporary file, then rename); return the path.
 
-    Raises PlanFormatError when ``plan`` is not a plan (nothing written); any
-    other failure leaves ``path`` as it was.
+    Raises PlanFormatError when ``plan`` is not a plan, AnalysisFormatError
+    when an analysis is not one (nothing written); any other failure leaves
+    ``path`` as it was.
     """
     from optimizer.atomic import write_bytes_atomic
 
-    data = report_bytes(plan)  # built in memory first: a failure never touches the target
+    # built in memory first: a failure never touches the target
+    data = report_bytes(plan, analyses) if analyses else report_bytes(plan)
     write_bytes_atomic(path, data)
     return Path(path)
 

@@ -23,6 +23,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from optimizer import __version__
 from optimizer.report import charts, schematic
+from optimizer.report.analyses import KINDS, SWITCHES, matches_plan, normalise
 from optimizer.report.facts import Facts, conditions, derive
 from optimizer.report.style import (
     FONT, FONT_BOLD, GREY, LIGHT_GREY, MONO, NAVY, SHORT_FILL, SHORT_TEXT, ZEBRA, clean, fit, money, num, para_text, pct, signed,
@@ -36,6 +37,7 @@ TOP = 62.0  # from the page's top edge to the frame
 BOTTOM = 54.0
 FRAME_W = PAGE_W - 2 * MARGIN_X
 CELL_PAD = 3.0
+EMPHASIS_FILL = colors.HexColor("#DDEBF7")
 LIST_LIMIT = 12  # names listed in running text before "and k others"
 
 
@@ -188,21 +190,22 @@ def _date_text(f: Facts) -> str | None:
 
 
 def table(header: list[str], rows: list[list], widths: list[float], *, numeric: set[int] = frozenset(), highlight: set[int] = frozenset(),
-          total: bool = False, repeat: int = 1, zebra: bool = True) -> Table:
+          total: bool = False, repeat: int = 1, zebra: bool = True, emphasis: set[int] = frozenset(), valign: str = "MIDDLE") -> Table:
     """A report table: navy header (repeated on every page it spans), text wrapped, numbers right-aligned.
 
     ``highlight`` are body-row indexes drawn in the shortfall colour; ``total``
-    makes the last row bold with a rule above it.
+    makes the last row bold with a rule above it; ``emphasis`` rows are bold
+    on a light blue ground (e.g. this plan's row among variants).
     """
     st = styles()
     widths = fit_widths(header, rows, widths, numeric)
     data = [[Paragraph(para_text(h), st["head_right" if j in numeric else "head"]) for j, h in enumerate(header)]]
     for r, row in enumerate(rows):
         out = []
-        bold = total and r == len(rows) - 1
+        bold = (total and r == len(rows) - 1) or r in emphasis
         for j, value in enumerate(row):
-            text = clean(value) if not isinstance(value, Paragraph) else value
-            if isinstance(text, Paragraph) or j in numeric:
+            text = clean(value) if not isinstance(value, (Paragraph, list)) else value  # a list: flowables stacked in the cell
+            if isinstance(text, (Paragraph, list)) or j in numeric:
                 out.append(text)
             elif text_width(text, FONT_BOLD if bold else FONT, 7.5) <= widths[j] - 2 * CELL_PAD:
                 out.append(text)
@@ -214,6 +217,7 @@ def table(header: list[str], rows: list[list], widths: list[float], *, numeric: 
         ("FONT", (0, 0), (-1, -1), FONT, 7.5, 9),
         ("BACKGROUND", (0, 0), (-1, 0), NAVY),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        *([("VALIGN", (0, 1), (-1, -1), valign)] if valign != "MIDDLE" else []),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -226,6 +230,8 @@ def table(header: list[str], rows: list[list], widths: list[float], *, numeric: 
         cmds.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
     for r in sorted(highlight):
         cmds.append(("BACKGROUND", (0, r + 1), (-1, r + 1), SHORT_FILL))
+    for r in sorted(emphasis):
+        cmds += [("BACKGROUND", (0, r + 1), (-1, r + 1), EMPHASIS_FILL), ("FONT", (0, r + 1), (-1, r + 1), FONT_BOLD, 7.5, 9)]
     if total and rows:
         cmds += [("FONT", (0, -1), (-1, -1), FONT_BOLD, 7.5, 9), ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY), ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
     t.setStyle(TableStyle(cmds))
@@ -418,7 +424,7 @@ class Story:
         self.p(text, "caption")
 
 
-def _title_page(s: Story, f: Facts) -> None:
+def _title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: bool = False) -> None:
     st = styles()
     sc, t = f.scenario, f.totals
     force = next(x for x in f.targets if x["scope"] == "force")
@@ -446,6 +452,8 @@ def _title_page(s: Story, f: Facts) -> None:
         ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (a better plan may exist)")),
         ("Classification", sc["classification"]),
     ]
+    if included:
+        rows.append(("Analyses included", "; ".join(included)))
     s.add(Paragraph("The plan", st["h2"]), kv_table(rows))
     s.add(Paragraph("Conditions assumed", st["h2"]))
     s.add(kv_table([(label, "yes" if on else "no") for label, on in conditions(sc)]))
@@ -460,11 +468,15 @@ def _title_page(s: Story, f: Facts) -> None:
     s.add(NextPageTemplate("body"), PageBreak())
     s.items.append(Heading("Contents", 0, "contents", contents=False))
     toc = TableOfContents(dotsMinLevel=0)
+    if compact_contents:  # the analyses' sections add some 15 entries: keep the contents on one page
+        toc = TableOfContents(dotsMinLevel=0, tableStyle=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                                                     ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                                                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
     toc.levelStyles = [st["toc0"], st["toc1"]]
     s.add(toc)
 
 
-def _executive_summary(s: Story, f: Facts) -> None:
+def _executive_summary(s: Story, f: Facts, points: list[str] = ()) -> None:
     s.h1("1 Executive summary")
     s.p(minister_paragraph(f), "lead")
     s.h2("What the coalition can field, by domain")
@@ -505,6 +517,10 @@ def _executive_summary(s: Story, f: Facts) -> None:
         s.p("No sector has a lead nation in this plan.")
     if f.binds["leaderless"]:
         s.p(f"Needing a lead but without one (and therefore empty): {join_names([x.name for x in f.binds['leaderless']], 30)}.", "note")
+    if points:
+        s.h2("What the analyses add")
+        for text in points:
+            s.add(Paragraph(para_text(text), styles()["bullet"], bulletText="•"))
 
 
 def _by_nation(s: Story, f: Facts) -> None:
@@ -632,13 +648,18 @@ def _reading(r: dict, leaderless: set[str]) -> str:
     return "every pledged unit in use" if r["spare_units"] <= 0 else "spare units kept out"
 
 
-def _binds(s: Story, f: Facts) -> None:
+def _binds(s: Story, f: Facts, causes: dict | None = None, why_section: int | None = None) -> None:
+    """``causes``: (unit_type, sector) -> the line's causes in a few words, from the explanation analysis (section ``why_section``)."""
     b = f.binds
     leaderless = {x.name for x in b["leaderless"]}
     s.h1("7 What binds")
-    s.p("What the plan itself shows about its limits: nations at their cap or budget, nations that cannot take part, pledges not used, "
-        "and unfilled lines with what the pledges say about them. Why a particular line stays unfilled (a risk limit, a caveat, a cap, a budget, "
-        "the lead rule or the interoperability limit) is established by re-planning with the limit lifted; that explanation is not part of this plan file.")
+    if causes is None:
+        s.p("What the plan itself shows about its limits: nations at their cap or budget, nations that cannot take part, pledges not used, "
+            "and unfilled lines with what the pledges say about them. Why a particular line stays unfilled (a risk limit, a caveat, a cap, a budget, "
+            "the lead rule or the interoperability limit) is established by re-planning with the limit lifted; that explanation is not part of this plan file.")
+    else:
+        s.p("What the plan shows about its limits: nations at their cap or budget, nations that cannot take part, pledges not used, "
+            f"and unfilled lines with their causes as the explanation analysis found them (in full, with the levers that would close them, in section {why_section}).")
     s.h2("Nations at their personnel cap")
     if b["at_cap"]:
         rows = [[n["nation"], num(n["personnel"]), num(n["cap_personnel"]), pct(n["cap_used"]), num(n["headroom"]),
@@ -676,7 +697,7 @@ def _binds(s: Story, f: Facts) -> None:
                 why = "its pledges are not used"
             rows.append([n["nation"], num(n["cap_personnel"]), num(n.get("min_personnel") or 0), "—" if units is None else num(units), why])
         s.add(table(["Nation", "Cap", "Minimum contribution", "Units pledged", "What the plan shows"], rows, [110, 60, 70, 60, 199], numeric={1, 2, 3}))
-    s.h2("Unfilled lines and the pledges")
+    s.h2("Unfilled lines and the pledges" if causes is None else "Unfilled lines and their causes")
     if not f.unfilled:
         s.p("Every requirement line is filled.")
     elif not b["pledges_known"]:
@@ -686,8 +707,13 @@ def _binds(s: Story, f: Facts) -> None:
         if b["no_pledge_lines"]:
             s.p("No eligible nation pledges the unit type of these lines, so no plan under these conditions can fill them:", "note")
             rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], num(r["short_units"]), num(r["short_personnel"])] for r in b["no_pledge_lines"]]
-            s.add(table(["Priority", "Sector", "Unit type", "Units short", "Personnel short"], rows, [50, 120, 189, 65, 75], numeric={3, 4}, zebra=False,
-                        highlight=set(range(len(rows)))))
+            if causes is None:
+                s.add(table(["Priority", "Sector", "Unit type", "Units short", "Personnel short"], rows, [50, 120, 189, 65, 75], numeric={3, 4}, zebra=False,
+                            highlight=set(range(len(rows)))))
+            else:
+                rows = [row + [causes.get((r["unit_type"], r["sector"]), "no eligible pledge")] for row, r in zip(rows, b["no_pledge_lines"])]
+                s.add(table(["Priority", "Sector", "Unit type", "Units short", "Personnel short", f"Causes (section {why_section})"], rows,
+                            [40, 90, 120, 40, 50, 159], numeric={3, 4}, zebra=False, highlight=set(range(len(rows)))))
         else:
             s.p("Every unfilled line has at least one eligible nation pledging its unit type.", "note")
         if b["pledged_lines"]:
@@ -696,9 +722,14 @@ def _binds(s: Story, f: Facts) -> None:
                 "is in use, the line competes for them with other lines; where pledged units stay unused, something keeps them out of this sector: "
                 "a risk limit, a caveat, a cap, a budget, a minimum contribution, the lead rule or the interoperability limit.", "note")
             rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], num(r["short_units"]), num(r["pledging_nations"]),
-                     num(r["spare_units"]), _reading(r, leaderless)] for r in b["pledged_lines"]]
-            s.add(table(["Priority", "Sector", "Unit type", "Units short", "Nations pledging", "Pledged units unused", "What the plan shows"], rows,
-                        [40, 95, 125, 38, 45, 46, 110], numeric={3, 4, 5}))
+                     num(r["spare_units"]), _reading(r, leaderless) if causes is None else causes.get((r["unit_type"], r["sector"]), _reading(r, leaderless))]
+                    for r in b["pledged_lines"]]
+            if causes is None:
+                s.add(table(["Priority", "Sector", "Unit type", "Units short", "Nations pledging", "Pledged units unused", "What the plan shows"], rows,
+                            [40, 95, 125, 38, 45, 46, 110], numeric={3, 4, 5}))
+            else:
+                s.add(table(["Priority", "Sector", "Unit type", "Units short", "Nations pledging", "Pledged units unused", f"Causes (section {why_section})"],
+                            rows, [38, 78, 105, 38, 45, 46, 149], numeric={3, 4, 5}))
     if b["leaderless"]:
         s.h2("Sectors that need a lead and have none")
         s.p(f"{join_names([x.name for x in b['leaderless']], 40)}: a sector that needs a lead nation can hold units only if an eligible nation that can lead "
@@ -717,9 +748,9 @@ def _binds(s: Story, f: Facts) -> None:
             s.p("Every unit pledged by an eligible nation is used.")
 
 
-def _method(s: Story, f: Facts) -> None:
+def _method(s: Story, f: Facts, number: int = 8) -> None:
     sc, sol = f.scenario, f.solver
-    s.h1("8 Method and assumptions")
+    s.h1(f"{number} Method and assumptions")
     s.h2("The model in words")
     s.p("forceplan chooses how many whole units of each type each nation places on each line of the statement of requirements. "
         "It plans in two stages. First it minimises the shortfall score: every missing unit weighs its personnel times 3 (priority 1), "
@@ -786,27 +817,51 @@ def _annex(s: Story, f: Facts) -> None:
 # ---------------------------------------------------------------------------
 
 
-def story(plan: dict) -> tuple[Facts, list]:
-    """The report's facts and flowables (everything but the page layout)."""
+def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
+    """The report's facts and flowables (everything but the page layout).
+
+    ``analyses``: ``{"explain": ..., "stress": ..., "frontier": ...}`` (each optional), the
+    analyses' JSON dicts; each one given adds its section after "What binds".
+    """
     register_fonts()
     f = derive(plan)
+    an = normalise(analyses)
+    numbers, matches = {}, {}
+    for kind in KINDS:
+        if kind in an:
+            numbers[kind] = 8 + len(numbers)
+            matches[kind] = matches_plan(kind, an[kind], f.plan.get("shortfall_score"), tuple(bool(f.scenario.get(k)) for k in SWITCHES))
+    points, included, why = [], [], None
+    if an:
+        from optimizer.report import analysis_sections as sections
+
+        points = sections.summary_points(f, an, numbers, matches)
+        included = [f"{sections.TITLES[k].lower()} (section {numbers[k]})" for k in KINDS if k in an]
+        if "explain" in an and matches["explain"] is not False:
+            why = sections.why_by_line(an["explain"], {x.name for x in f.binds["leaderless"]})
     s = Story()
-    _title_page(s, f)
-    _executive_summary(s, f)
+    _title_page(s, f, included, compact_contents=bool(an))
+    _executive_summary(s, f, points)
     _by_nation(s, f)
     _by_sector(s, f)
     _coverage(s, f)
     _burden(s, f)
     _cost(s, f)
-    _binds(s, f)
-    _method(s, f)
+    _binds(s, f, why, numbers.get("explain"))
+    if "explain" in an:
+        sections.why_the_gaps(s, f, an["explain"], numbers["explain"], matches["explain"])
+    if "stress" in an:
+        sections.withdrawal_stress(s, f, an["stress"], numbers["stress"], matches["stress"])
+    if "frontier" in an:
+        sections.frontiers(s, f, an["frontier"], numbers["frontier"], matches["frontier"])
+    _method(s, f, 8 + len(numbers))
     _annex(s, f)
     return f, s.items
 
 
-def build_pdf(plan: dict, target) -> None:
-    """Write the report for ``plan`` (a plan.json dict) to ``target`` (a path or a binary file)."""
-    f, items = story(plan)
+def build_pdf(plan: dict, target, analyses: dict | None = None) -> None:
+    """Write the report for ``plan`` (a plan.json dict) and its ``analyses`` to ``target`` (a path or a binary file)."""
+    f, items = story(plan, analyses)
     when = _planned_at(f)
     creation = None if when is None else when.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
     force = next(x for x in f.targets if x["scope"] == "force")
@@ -825,7 +880,7 @@ def build_pdf(plan: dict, target) -> None:
     doc.multiBuild(items, canvasmaker=canvas_class(creation))
 
 
-def report_bytes(plan: dict) -> bytes:
+def report_bytes(plan: dict, analyses: dict | None = None) -> bytes:
     buf = io.BytesIO()
-    build_pdf(plan, buf)
+    build_pdf(plan, buf, analyses)
     return buf.getvalue()

@@ -173,3 +173,99 @@ def cost_chart(nations: list[dict], width: float) -> list[Drawing]:
 
 
 BLUE_COST = colors.HexColor("#5B9BD5")
+
+
+# ---- the analyses' charts ----------------------------------------------------
+
+STRESS_RED = colors.HexColor("#C0504D")
+PLAN_POINT = SHORT_TEXT
+
+
+def withdrawal_chart(rows: list[dict], width: float) -> list[Drawing]:
+    """N-1: how much the shortfall score rises when each nation withdraws, most damaging first."""
+    bars = [Row(r["nation"], [(max(0.0, r["shortfall_increase"]), STRESS_RED)], right=f"+{r['shortfall_increase']:,.0f}" if r["shortfall_increase"] >= 0
+                else f"\u2212{-r['shortfall_increase']:,.0f}") for r in rows]
+    return bar_rows(bars, width, unit="increase of the shortfall score", right_width=55)
+
+
+def frontier_chart(rows: list[dict], width: float) -> Drawing:
+    """Each combination of conditions: planned force over the largest force possible, with the force target."""
+    bars = []
+    for r in rows:
+        target = r.get("force_target")
+        marks = [(target, SHORT_TEXT)] if target else []
+        bars.append(Row(r["label"], [(r["planned_personnel"], NAVY)], background=r["max_personnel"] or None, marks=marks,
+                        right=f"{r['planned_personnel']:,.0f} / {r['max_personnel']:,.0f}", bold=r.get("this_plan", False)))
+    label_width = min(190.0, max(text_width(clean(r.label), FONT_BOLD, 7.5) for r in bars) + 6)
+    return bar_rows(bars, width, unit="personnel", right_width=80, label_width=label_width)[0]
+
+
+def _axis(lo: float, hi: float) -> tuple[float, float, list[float]]:
+    """A round axis range covering [lo, hi] with about five ticks."""
+    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+        pad = max(1.0, abs(hi) * 0.05)
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / 5
+    exp = 10 ** math.floor(math.log10(raw))
+    step = next(m * exp for m in (1, 2, 2.5, 5, 10) if m * exp >= raw)
+    start = math.floor(lo / step + 1e-9) * step
+    end = math.ceil(hi / step - 1e-9) * step
+    ticks = [start + i * step for i in range(int(round((end - start) / step)) + 1)]
+    return start, end, ticks
+
+
+def _fmt_axis(v: float, step: float) -> str:
+    if abs(v) >= 10_000 and step >= 1000 and v % 1000 == 0:
+        return f"{v / 1000:,.0f}k"
+    if step >= 1 or v == int(v):
+        return f"{v:,.0f}".replace("-", "\u2212")
+    decimals = min(3, max(1, -math.floor(math.log10(step))))
+    return f"{v:,.{decimals}f}".replace("-", "\u2212")
+
+
+def line_chart(points: list[tuple[float, float, str]], width: float, *, x_label: str, y_label: str, height: float = 210.0,
+               extra: tuple[float, float, str] | None = None) -> Drawing:
+    """Points (x, y, label) joined in order of x, each labelled; ``extra`` is one more point drawn apart (e.g. this plan)."""
+    from reportlab.graphics.shapes import Circle, PolyLine, Polygon
+
+    d = Drawing(width, height)
+    left, right, bottom, top = 52.0, 14.0, 34.0, 18.0
+    pw, ph = width - left - right, height - bottom - top
+    xs = [p[0] for p in points] + ([extra[0]] if extra else [])
+    ys = [p[1] for p in points] + ([extra[1]] if extra else [])
+    x0, x1, xticks = _axis(min(xs), max(xs))
+    y0, y1, yticks = _axis(min(ys), max(ys))
+
+    def px(x):
+        return left + (x - x0) / (x1 - x0) * pw
+
+    def py(y):
+        return bottom + (y - y0) / (y1 - y0) * ph
+
+    xstep = xticks[1] - xticks[0] if len(xticks) > 1 else 1.0
+    ystep = yticks[1] - yticks[0] if len(yticks) > 1 else 1.0
+    for t in xticks:
+        d.add(Line(px(t), bottom, px(t), bottom + ph, strokeColor=LIGHT_GREY, strokeWidth=0.4))
+        d.add(String(px(t), bottom - 10, _fmt_axis(t, xstep), fontName=FONT, fontSize=6.5, fillColor=GREY, textAnchor="middle"))
+    for t in yticks:
+        d.add(Line(left, py(t), left + pw, py(t), strokeColor=LIGHT_GREY, strokeWidth=0.4))
+        d.add(String(left - 4, py(t) - 2.3, _fmt_axis(t, ystep), fontName=FONT, fontSize=6.5, fillColor=GREY, textAnchor="end"))
+    d.add(Line(left, bottom, left + pw, bottom, strokeColor=GREY, strokeWidth=0.5))
+    d.add(Line(left, bottom, left, bottom + ph, strokeColor=GREY, strokeWidth=0.5))
+    d.add(String(left + pw, 2, clean(x_label), fontName=FONT, fontSize=7, fillColor=GREY, textAnchor="end"))
+    d.add(String(left - 4, height - 8, clean(y_label), fontName=FONT, fontSize=7, fillColor=GREY, textAnchor="start"))
+    ordered = sorted(points, key=lambda p: (p[0], p[1]))
+    if len(ordered) > 1:
+        flat = [v for x, y, _ in ordered for v in (px(x), py(y))]
+        d.add(PolyLine(flat, strokeColor=NAVY, strokeWidth=1.2))
+    for x, y, label in ordered:
+        d.add(Circle(px(x), py(y), 2.6, fillColor=NAVY, strokeColor=colors.white, strokeWidth=0.5))
+        if label:
+            d.add(String(px(x), py(y) + 5, clean(label), fontName=FONT, fontSize=6.5, fillColor=colors.black, textAnchor="middle"))
+    if extra:
+        x, y, label = extra
+        cx, cy, r = px(x), py(y), 4.0
+        d.add(Polygon([cx, cy + r, cx + r, cy, cx, cy - r, cx - r, cy], fillColor=PLAN_POINT, strokeColor=colors.white, strokeWidth=0.5))
+        anchor = "end" if cx > left + pw * 0.8 else "start"
+        d.add(String(cx + (-6 if anchor == "end" else 6), cy - 2.3, clean(label), fontName=FONT_BOLD, fontSize=6.5, fillColor=PLAN_POINT, textAnchor=anchor))
+    return d
