@@ -42,6 +42,14 @@ def _out_dir(out: str | None, raw) -> Path:
     return Path(out) if out else Path("reports") / safe_folder_name(str(raw.scenario.get("name", "baseline")))
 
 
+def _provenance(workbook: str, raw) -> dict:
+    """Which workbook and which Scenario an analysis ran on, so a report can tell."""
+    from optimizer.data import file_sha256
+
+    return {"source": {"workbook": Path(workbook).name, "sha256": file_sha256(workbook)},
+            "scenario_parameters": {k: v for k, v in raw.scenario.items()}}
+
+
 def _write(path: Path, payload: dict) -> None:
     from optimizer.atomic import write_text_atomic
 
@@ -105,7 +113,7 @@ def explain(workbook, dask, workers, out, overrides):
         with make_executor(dask, workers) as ex:
             return run_explain(raw, ex, terminal_progress("levers"))
 
-    result = _guard(run)
+    result = {**_guard(run), **_provenance(workbook, raw)}
     target = _out_dir(out, raw) / "explain.json"
     _write(target, result)
     click.echo(format_explanation(result))
@@ -129,7 +137,7 @@ def stress(workbook, dask, workers, out, overrides, samples, seed):
         with make_executor(dask, workers) as ex:
             return run_stress(raw, ex, samples=samples, seed=seed, progress=terminal_progress("solves"))
 
-    report = _guard(run).to_dict()
+    report = {**_guard(run).to_dict(), **_provenance(workbook, raw)}
     target = _out_dir(out, raw) / "stress.json"
     _write(target, report)
     click.echo(format_stress(report))
@@ -150,7 +158,7 @@ def frontier(workbook, dask, workers, out, overrides):
         with make_executor(dask, workers) as ex:
             return {"conditions": condition_frontier(raw, ex, terminal_progress("solves"))}
 
-    result = _guard(run)
+    result = {**_guard(run), **_provenance(workbook, raw)}
     target = _out_dir(out, raw) / "frontier.json"
     _write(target, result)
     click.echo(format_frontier(result))
