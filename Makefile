@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean workbook
+.PHONY: run solve app test bench clean workbook
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Plan the default workbook (prints the summary), then start the what-if workbench
+# on http://localhost:8501 (Ctrl+C stops it).
 run: $(STAMP)
 	$(BIN)/forceplan solve data/contributions.xlsx
+	$(BIN)/streamlit run app.py
+
+# The command line only.
+solve: $(STAMP)
+	$(BIN)/forceplan solve data/contributions.xlsx
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,35 @@
+"""forceplan what-if workbench: ``streamlit run app.py`` (or ``make run``).
+
+Opens on ``data/contributions.xlsx`` (``FORCEPLAN_WORKBOOK`` overrides it);
+saved scenarios go to ``models/`` (``FORCEPLAN_MODELS_DIR``).  The pages are
+in ``app_pages/``; the logic they call is :mod:`optimizer.workbench`, which
+never hands the app a pyomo object.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import state
+
+# A local favicon: a material-icon favicon would be fetched from the internet.
+st.set_page_config(page_title="forceplan workbench", page_icon=str(state.ROOT / "app_pages" / "static" / "favicon.png"), layout="wide")
+
+state.init_session()
+state.wait_briefly()
+page = st.navigation(
+    [
+        st.Page("app_pages/plan.py", title="Plan", icon=":material/insights:", default=True),
+        st.Page("app_pages/inputs.py", title="Inputs", icon=":material/table_edit:", url_path="inputs"),
+        st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/folder_open:", url_path="scenarios"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    ],
+    position="top",
+)
+try:
+    page.run()
+except Exception:  # a page failed: log it, keep the sidebar; Streamlit's rerun/stop are BaseExceptions and pass
+    state.log.exception("page %s failed", page.title)
+    st.error("Something went wrong on this page. The details are in the server log.", icon=":material/error:")
+state.render_sidebar()  # after the page, so it reflects this run's edits
+state.autosave()

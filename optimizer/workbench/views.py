@@ -1,0 +1,206 @@
+"""What the workbench shows of a plan, from its ``plan.json`` dict (pandas only).
+
+Every function takes the dict :func:`optimizer.outputs.plan_to_dict` returns
+(or a saved ``plan.json``), so a plan solved a minute ago, one saved last
+month and one restored with a draft are all shown the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import pandas as pd
+
+SCOPES = ("force", "land", "sea", "air")
+
+
+# --------------------------------------------------------------------------- one plan
+
+
+def frame(plan: dict, table: str) -> pd.DataFrame:
+    """One of the plan's tables (allocations, requirements, nations, leads, targets)."""
+    return pd.DataFrame(plan.get(table) or [])
+
+
+@dataclasses.dataclass(frozen=True)
+class Headline:
+    status: str
+    shortfall_score: float
+    planned: dict  # scope -> personnel
+    target: dict  # scope -> personnel
+    lines: int
+    lines_filled: int
+    nations_taking_part: int
+    nations_eligible: int
+    cost_musd: float
+    units: int
+    solve_seconds: float
+
+    def short(self, scope: str) -> int:
+        return max(0, int(self.target.get(scope, 0)) - int(self.planned.get(scope, 0)))
+
+    def as_dict(self) -> dict:
+        out = {
+            "status": self.status,
+            "shortfall score": self.shortfall_score,
+            "requirement lines filled": self.lines_filled,
+            "requirement lines": self.lines,
+            "nations taking part": self.nations_taking_part,
+            "yearly cost (M USD)": round(self.cost_musd, 1),
+            "units": self.units,
+        }
+        for scope in SCOPES:
+            out[f"{scope} planned"] = self.planned.get(scope, 0)
+            out[f"{scope} target"] = self.target.get(scope, 0)
+        return out
+
+
+def headline(plan: dict) -> Headline:
+    targets = {t["scope"]: t for t in plan.get("targets") or []}
+    totals = plan.get("totals") or {}
+    reqs = plan.get("requirements") or []
+    nations = plan.get("nations") or []
+    planned = {s: int(targets[s]["planned"]) if s in targets else int(totals.get("personnel" if s == "force" else s, 0)) for s in SCOPES}
+    target = {s: int(targets[s]["target"]) if s in targets else int((plan.get("scenario") or {}).get(f"{s}_target", 0) or 0) for s in SCOPES}
+    return Headline(
+        status=str(plan.get("status", "")),
+        shortfall_score=float(plan.get("shortfall_score") or 0),
+        planned=planned,
+        target=target,
+        lines=len(reqs),
+        lines_filled=sum(1 for r in reqs if int(r.get("short_units") or 0) == 0),
+        nations_taking_part=int(totals.get("nations_taking_part", sum(1 for n in nations if (n.get("personnel") or 0) > 0))),
+        nations_eligible=sum(1 for n in nations if n.get("eligible")),
+        cost_musd=float(totals.get("cost_musd") or 0),
+        units=int(totals.get("units") or 0),
+        solve_seconds=float((plan.get("solver") or {}).get("seconds") or 0),
+    )
+
+
+def allocations_table(plan: dict) -> pd.DataFrame:
+    cols = ["nation", "unit_type", "sector", "domain", "units", "personnel", "cost_musd"]
+    a = frame(plan, "allocations")
+    return a.reindex(columns=cols) if len(a) else pd.DataFrame(columns=cols)
+
+
+def nations_table(plan: dict) -> pd.DataFrame:
+    cols = ["nation", "status", "eligible", "ineligible_reason", "personnel", "land", "sea", "air", "cap_personnel", "cap_used",
+            "fair_personnel", "fair_gap", "cost_musd", "budget_musd", "leads"]
+    n = frame(plan, "nations")
+    return n.reindex(columns=cols) if len(n) else pd.DataFrame(columns=cols)
+
+
+def requirements_table(plan: dict) -> pd.DataFrame:
+    cols = ["priority", "unit_type", "sector", "domain", "min_units", "max_units", "filled_units", "short_units", "short_personnel", "weighted_shortfall"]
+    r = frame(plan, "requirements")
+    return r.reindex(columns=cols) if len(r) else pd.DataFrame(columns=cols)
+
+
+def sector_table(plan: dict) -> pd.DataFrame:
+    """Personnel per (sector, nation), with the sector's lead marked."""
+    a = frame(plan, "allocations")
+    if a.empty:
+        return pd.DataFrame(columns=["sector", "nation", "personnel", "lead"])
+    leads = {r["sector"]: r["nation"] for r in plan.get("leads") or []}
+    g = a.groupby(["sector", "nation"], sort=False)["personnel"].sum().reset_index()
+    g["lead"] = [leads.get(s) == n for s, n in zip(g["sector"], g["nation"])]
+    return g
+
+
+def unfilled_lines(plan: dict) -> pd.DataFrame:
+    r = requirements_table(plan)
+    return r[r["short_units"] > 0].sort_values(["priority", "weighted_shortfall"], ascending=[True, False])
+
+
+# --------------------------------------------------------------------------- several plans
+
+
+def _names(plans: Mapping[str, dict]) -> list[str]:
+    names = list(plans)
+    if len(names) < 1:
+        raise ValueError("nothing to compare")
+    return names
+
+
+def compare_headlines(plans: Mapping[str, dict]) -> pd.DataFrame:
+    """Headline figures side by side: one row per figure, one column per scenario,
+    then a Δ column per scenario against the first (the baseline).  Each plan's
+    status is ``headline(plan).status``."""
+    names = _names(plans)
+    heads = {n: headline(p) for n, p in plans.items()}
+    rows = [
+        ("shortfall score", lambda h: h.shortfall_score),
+        *[(f"{s} personnel", (lambda s: lambda h: h.planned[s])(s)) for s in SCOPES],
+        *[(f"{s} target", (lambda s: lambda h: h.target[s])(s)) for s in SCOPES],
+        ("requirement lines filled", lambda h: h.lines_filled),
+        ("requirement lines", lambda h: h.lines),
+        ("nations taking part", lambda h: h.nations_taking_part),
+        ("yearly cost (M USD)", lambda h: round(h.cost_musd, 1)),
+        ("units", lambda h: h.units),
+    ]
+    data = {n: [get(heads[n]) for _, get in rows] for n in names}
+    out = pd.DataFrame(data, index=[label for label, _ in rows])
+    out.index.name = "figure"
+    base = names[0]
+    for n in names[1:]:
+        out[f"Δ {n}"] = out[n] - out[base]
+    return out
+
+
+def compare_nations(plans: Mapping[str, dict]) -> pd.DataFrame:
+    """Personnel per nation per scenario, and Δ against the first; nations in
+    order of first appearance, only those taking part in at least one."""
+    names = _names(plans)
+    per: dict[str, dict[str, int]] = {}
+    order: dict[str, None] = {}
+    for n in names:
+        per[n] = {}
+        for row in plans[n].get("nations") or []:
+            order.setdefault(row["nation"], None)
+            per[n][row["nation"]] = int(row.get("personnel") or 0)
+    out = pd.DataFrame({n: [per[n].get(k, 0) for k in order] for n in names}, index=pd.Index(list(order), name="nation"))
+    base = names[0]
+    for n in names[1:]:
+        out[f"Δ {n}"] = out[n] - out[base]
+    return out[(out[names] > 0).any(axis=1)]
+
+
+def compare_lines(plans: Mapping[str, dict]) -> pd.DataFrame:
+    """Filled units per requirement line per scenario (with each scenario's
+    min_units), and Δ filled against the first."""
+    names = _names(plans)
+    order: dict[tuple, None] = {}
+    filled: dict[str, dict[tuple, int]] = {}
+    need: dict[tuple, int] = {}
+    prio: dict[tuple, int] = {}
+    for n in names:
+        filled[n] = {}
+        for r in plans[n].get("requirements") or []:
+            k = (r["unit_type"], r["sector"])
+            order.setdefault(k, None)
+            filled[n][k] = int(r.get("filled_units") or 0)
+            need.setdefault(k, int(r.get("min_units") or 0))
+            prio.setdefault(k, int(r.get("priority") or 2))
+    keys = list(order)
+    out = pd.DataFrame(
+        {
+            "priority": [prio[k] for k in keys],
+            "unit_type": [k[0] for k in keys],
+            "sector": [k[1] for k in keys],
+            "min_units": [need[k] for k in keys],
+            **{n: [filled[n].get(k, 0) for k in keys] for n in names},
+        }
+    )
+    base = names[0]
+    for n in names[1:]:
+        out[f"Δ {n}"] = out[n] - out[base]
+    return out
+
+
+def changed_only(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a comparison where any Δ column is not zero."""
+    deltas = [c for c in table.columns if str(c).startswith("Δ ")]
+    if not deltas:
+        return table.iloc[0:0]
+    return table[(table[deltas] != 0).any(axis=1)]

@@ -1,0 +1,267 @@
+"""Every page of the workbench under ``streamlit.testing.v1.AppTest`` (in-process, no browser).
+
+Solves run in the real solver worker processes; AppTest's 3 s default
+timeout is raised for them.  Each test has its own scenarios folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optimizer.workbench.inputs import inputs_from_workbook, validate_cached
+from optimizer.workbench.jobs import get_service
+from optimizer.workbench.store import ScenarioStore
+from tests.conftest import DEFAULT_WORKBOOK, ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 180
+
+
+@pytest.fixture(autouse=True)
+def models(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    monkeypatch.setenv("FORCEPLAN_MODELS_DIR", str(folder))
+    return folder
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def settle(at: AppTest) -> AppTest:
+    """Run, and run again until no solve is under way (what the progress fragment does in a browser)."""
+    at.run()
+    for _ in range(50):
+        key = at.session_state["watch"] if "watch" in at.session_state else None
+        if not key:
+            break
+        job = get_service().job(key)
+        if job is not None:
+            job.wait(TIMEOUT)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+@pytest.fixture(scope="module")
+def baseline_plan():
+    inputs = inputs_from_workbook(DEFAULT_WORKBOOK).inputs
+    v = validate_cached(inputs)
+    return get_service().solve(inputs.key, v.data, timeout=TIMEOUT).plan
+
+
+def test_plan_page_opens_on_the_default_workbooks_plan(baseline_plan):
+    at = settle(new_app())
+    assert at.title[0].value == "Plan — baseline"
+    values = metrics(at)
+    assert len(values) == 8
+    assert values[0] == f"{baseline_plan['totals']['personnel']:,}"
+    assert values[4] == f"{baseline_plan['shortfall_score']:,.0f}"
+    keys = {b.key for b in at.get("download_button")}
+    assert {"dl_xlsx", "dl_json"} <= keys
+    assert at.toggle(key="p_ceasefire_in_place").value is True  # the workbook's switches are the controls
+    assert at.number_input(key="p_force_target").value == 30000
+    for tab, key in (("Map", "ch_map"), ("Allocations", None), ("Nations", None), ("Requirements", None)):
+        at.session_state["plan_tab"] = tab
+        at.run()
+        assert not at.exception, tab
+        if key:
+            assert any(getattr(e, "key", None) == key for e in at.main), tab
+        else:
+            assert len(at.dataframe) == 1, tab
+
+
+def test_a_switch_then_solve_changes_the_headline_and_back_is_instant():
+    at = settle(new_app())
+    before = metrics(at)
+    at.toggle(key="p_un_mandate").set_value(True).run()
+    assert "earlier inputs" in texts(at.warning)  # stale until solved
+    assert metrics(at) == before
+    at.button(key="solve").click()
+    settle(at)
+    after = metrics(at)
+    assert after[0] != before[0] and after[4] != before[4]
+    assert "earlier inputs" not in texts(at.warning)
+    assert any(m.delta for m in at.metric)  # what changed, against the plan shown before
+    statuses = [b for b in at.sidebar.children.values() if type(b).__name__ == "Status"]
+    assert statuses and statuses[0].label.startswith("Solved in")  # st.status with the stages
+    at.toggle(key="p_un_mandate").set_value(False).run()  # an earlier state: from the cache, no solve
+    assert at.session_state["watch"] is None
+    assert metrics(at) == before
+
+
+def test_the_time_limit_switch_reaches_the_solver():
+    at = settle(new_app())
+    at.number_input(key="p_time_limit_s").set_value(7.0).run()
+    at.button(key="solve").click()
+    settle(at)
+    assert at.session_state["inputs"].scenario["time_limit_s"] == 7.0
+    assert "status" in at.caption[0].value
+
+
+def test_inputs_page_validation_beside_the_tables_blocks_the_solve():
+    at = settle(new_app())
+    at.switch_page("app_pages/inputs.py").run()
+    assert at.title[0].value == "Inputs"
+    assert "The inputs are valid" in texts(at.success)
+    inputs = at.session_state["inputs"]
+    at.session_state["inputs"] = inputs.with_cell("Nations", 4, "active_personnel", -5).with_cell("Pledges", 9, "nation", "Atlantis")
+    at.session_state["input_tab"] = "Nations"
+    at.run()
+    assert not at.exception
+    errors = texts(at.main.error).replace("\\", "")  # Markdown escapes
+    assert "2 problem(s): Nations 1 · Pledges 1" in errors
+    assert "Row 4" in errors and "active_personnel" in errors and "must be greater than 0" in errors
+    assert at.button(key="solve").disabled
+    assert "input problem(s)" in texts(at.sidebar.error)
+    # the Scenario tab: the other parameters are controls too
+    at.session_state["input_tab"] = "Scenario"
+    at.run()
+    at.text_input(key="p_name").set_value("what-if").run()
+    assert at.session_state["inputs"].scenario["name"] == "what-if"
+    at.number_input(key="p_land_target").set_value(20000).run()
+    assert at.session_state["inputs"].scenario["land_target"] == 20000
+    at.button(key="reset_inputs").click().run()  # back to the default workbook
+    assert at.session_state["inputs"].key == inputs.key
+    assert not at.button(key="solve").disabled
+
+
+def test_scenarios_page_saves_lists_loads_renames_and_deletes(models):
+    at = settle(new_app())
+    at.switch_page("app_pages/scenarios.py").run()
+    assert at.title[0].value == "Scenarios"
+    assert "No saved scenarios yet" in texts(at.info)
+    at.text_input(key="save_name").set_value("alpha").run()
+    at.button(key="save_btn").click().run()
+    assert "Saved 'alpha' with its plan" in texts(at.success)
+    assert (models / "alpha" / "plan.json").is_file()
+    at.text_input(key="save_name").set_value("../etc").run()
+    at.button(key="save_btn").click().run()
+    assert "Not saved" in texts(at.error)
+    at.text_input(key="rename_to").set_value("beta").run()
+    at.button(key="rename_btn").click().run()
+    assert "Renamed 'alpha' to 'beta'" in texts(at.success)
+    assert ScenarioStore(models).names() == ["beta"]
+    at.toggle(key="p_us_backstop").set_value(True).run()
+    at.button(key="load_btn").click().run()  # loads and shows the plan page
+    assert not at.exception
+    assert at.title[0].value == "Plan — baseline"
+    assert at.toggle(key="p_us_backstop").value is False
+    assert "Loaded scenario 'beta'" in texts(at.success)
+    at.switch_page("app_pages/scenarios.py").run()
+    at.button(key="delete_btn").click().run()
+    assert "Deleted 'beta'" in texts(at.success)
+    assert ScenarioStore(models).names() == []
+
+
+def test_compare_page_puts_two_scenarios_side_by_side(models, baseline_plan):
+    store = ScenarioStore(models)
+    base = inputs_from_workbook(DEFAULT_WORKBOOK).inputs
+    svc = get_service()
+    mandate = base.with_parameter("un_mandate", True)
+    for name, inputs in (("a-baseline", base), ("b-mandate", mandate)):
+        svc.solve(inputs.key, validate_cached(inputs).data, timeout=TIMEOUT)
+        store.save(name, inputs, svc.lookup(inputs.key))
+    store.save("c-unsolved", base.with_parameter("force_target", 12345))
+    at = settle(new_app())
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception
+    assert at.multiselect(key="cmp_sel").value == ["a-baseline", "b-mandate"]
+    head = at.table[0].value
+    assert "Δ b-mandate" in head.columns
+    assert head.loc["force personnel", "a-baseline"] == baseline_plan["totals"]["personnel"]
+    assert len(at.dataframe) == 2  # nations and lines
+    at.multiselect(key="cmp_sel").set_value(["a-baseline", "b-mandate", "c-unsolved"]).run()
+    assert "Not solved" in texts(at.warning)
+    at.button(key="cmp_solve").click()
+    settle(at)
+    for _ in range(20):  # the page polls its solves; AppTest runs it by hand
+        if not at.session_state["cmp_waiting"]:
+            break
+        for key in list(at.session_state["cmp_waiting"]):
+            svc.job(key).wait(TIMEOUT)
+        at.run()
+    assert "Δ c-unsolved" in at.table[0].value.columns
+
+
+def test_two_sessions_never_see_each_others_edits_or_results():
+    one, two = settle(new_app()), settle(new_app())
+    assert one.session_state["token"] != two.session_state["token"]
+    one.toggle(key="p_un_mandate").set_value(True).run()
+    one.button(key="solve").click()
+    settle(one)
+    two.run()
+    assert two.toggle(key="p_un_mandate").value is False
+    assert two.session_state["inputs"].key != one.session_state["inputs"].key
+    assert metrics(two) != metrics(one)
+
+
+def test_an_unsaved_draft_survives_a_closed_tab(models):
+    first = settle(new_app())
+    token = first.session_state["token"]
+    assert not list((models / ".drafts").glob("*.json"))  # an untouched session leaves no draft
+    first.toggle(key="p_us_backstop").set_value(True).run()
+    assert (models / ".drafts" / f"{token}.json").is_file()
+    again = new_app()
+    again.query_params["s"] = token  # the same address, a new session
+    settle(again)
+    assert again.toggle(key="p_us_backstop").value is True
+    assert "Restored this session's unsaved draft" in texts(again.info)
+    assert again.title[0].value == "Plan — baseline"  # the plan it showed, marked stale
+    assert "earlier inputs" in texts(again.warning)
+
+
+def test_the_report_download_builds_a_pdf(baseline_plan):
+    from app_pages import state
+
+    writer = state.report_writer()
+    if writer is None:
+        pytest.skip("optimizer.report is not available: the Plan page offers no report.pdf")
+    assert writer(baseline_plan)[:5] == b"%PDF-"
+
+
+def test_inputs_page_uploads_a_workbook_and_offers_the_edited_one(tmp_path):
+    import io
+
+    import openpyxl
+
+    from optimizer.workbench.inputs import workbook_bytes
+
+    at = settle(new_app())
+    at.switch_page("app_pages/inputs.py").run()
+    base = at.session_state["inputs"]
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    # a workbook with another switch and a bad cell: opened, its problem listed, the solve blocked
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(base.with_parameter("un_mandate", True))))
+    wb["Nations"]["C5"] = "many"
+    buf = io.BytesIO()
+    wb.save(buf)
+    at.get("file_uploader")[0].upload("mine.xlsx", buf.getvalue(), mime).run()
+    assert not at.exception
+    assert at.session_state["origin"] == "mine.xlsx"
+    assert at.toggle(key="p_un_mandate").value is True
+    assert any("had 1 problem(s) as uploaded" in e.label.replace("\\", "") for e in at.expander)
+    assert at.button(key="solve").disabled  # active_personnel of row 5 is now blank
+
+    # not a workbook: refused, the inputs stay
+    keep = at.session_state["inputs"].key
+    at.get("file_uploader")[0].upload("notes.xlsx", b"hello", mime).run()
+    assert "was not opened" in texts(at.error)
+    assert at.session_state["inputs"].key == keep
+
+    # the download of the edited workbook is the current inputs
+    button = next(b for b in at.get("download_button") if b.key == "dl_inputs")
+    assert button.proto.label == "Download edited workbook"
+    path = tmp_path / "edited.xlsx"
+    path.write_bytes(workbook_bytes(at.session_state["inputs"]))
+    assert inputs_from_workbook(path).inputs.key == keep
