@@ -23,6 +23,9 @@ page = st.navigation(
         st.Page("app_pages/inputs.py", title="Inputs", icon=":material/table_edit:", url_path="inputs"),
         st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/folder_open:", url_path="scenarios"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("app_pages/why_gaps.py", title="Why the gaps", icon=":material/troubleshoot:", url_path="why-the-gaps"),
+        st.Page("app_pages/stress.py", title="Withdrawal stress", icon=":material/person_remove:", url_path="stress"),
+        st.Page("app_pages/frontiers.py", title="Frontiers", icon=":material/stacked_bar_chart:", url_path="frontiers"),
     ],
     position="top",
 )

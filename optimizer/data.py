@@ -43,6 +43,9 @@ class PlanningData:
     source_name: str = ""
     source_sha256: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Options of the analyses (optimizer.analysis), off in a plain plan:
+    reserve_priority: int | None = None  # earmark backfill reserves on lines of this priority or more essential
+    fairness_cap: float | None = None  # stage 2: Σ|P[n] − fair[n]| ≤ this (ε-constraint of the trade-off curve)
 
     @property
     def eligible_nations(self) -> list[str]:

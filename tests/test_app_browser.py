@@ -37,6 +37,7 @@ from tests.browser import (
 
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "browser"
 SOLVE_TIMEOUT_MS = 180_000  # generous: CI shares two cores with the browser
+ANALYSIS_TIMEOUT_MS = 600_000  # 16 solves of the default workbook: about 20 s alone, far more on a loaded machine
 
 missing = browser_missing()
 if missing and os.environ.get("FORCEPLAN_REQUIRE_BROWSER") == "1":
@@ -244,3 +245,44 @@ def test_what_if_session_in_a_real_browser(server, browser, tmp_path):
     saved = sorted(p.name for p in server.models_dir.iterdir() if not p.name.startswith("."))
     assert saved == ["baseline", "with-mandate"]
     assert all((server.models_dir / n / "plan.json").is_file() for n in saved)
+
+
+def test_frontier_page_runs_with_progress_in_a_real_browser(server, browser, tmp_path):
+    """One analysis page end to end (the others share its code): run, live progress, chart, table, JSON download."""
+    import json
+
+    outside: list[str] = []
+    errors: list[str] = []
+    page = new_page(browser, server, outside, errors)
+    try:
+        page.goto(server.url)
+        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        goto_page(page, "Frontiers")
+        page.get_by_text("Not run yet on these inputs").wait_for()
+        settle(page)
+        page.get_by_role("button", name="Run", exact=True).click()
+        page.get_by_text("Frontiers: running").wait_for(timeout=30_000)  # the page stays live while it runs
+        shot(page, "10_frontier_running")
+        page.locator(".st-key-an_dl_frontier").first.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        settle(page)
+        page.wait_for_selector(".js-plotly-plot")
+        time.sleep(1)
+        shot(page, "11_frontier")
+        with page.expect_download() as info:
+            page.locator(".st-key-an_dl_frontier").get_by_role("button").click()
+        path = tmp_path / "frontier.json"
+        info.value.save_as(path)
+        result = json.loads(path.read_text())
+        assert len(result["conditions"]) == 8
+        assert {"max_personnel", "planned_personnel", "force_target"} <= set(result["conditions"][0])
+    except Exception as exc:
+        try:
+            shot(page, "99_frontier_failure")
+        except Exception:  # noqa: BLE001
+            pass
+        raise AssertionError(f"frontier flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
+    finally:
+        page.context.close()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"

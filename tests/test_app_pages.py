@@ -265,3 +265,91 @@ def test_inputs_page_uploads_a_workbook_and_offers_the_edited_one(tmp_path):
     path = tmp_path / "edited.xlsx"
     path.write_bytes(workbook_bytes(at.session_state["inputs"]))
     assert inputs_from_workbook(path).inputs.key == keep
+
+
+# --------------------------------------------------------------------------- analysis pages (issue 5)
+
+
+@pytest.fixture
+def small_workbook(tmp_path, monkeypatch):
+    """Sessions open on a small generated workbook, so the analyses take seconds."""
+    from optimizer.synthetic import generate_workbook
+
+    path = tmp_path / "small.xlsx"
+    generate_workbook(path, n_nations=10, n_unit_types=6, n_sectors=3, seed=11, ample=False)
+    monkeypatch.setenv("FORCEPLAN_WORKBOOK", str(path))
+    return path
+
+
+def run_analysis(at: AppTest, kind: str) -> AppTest:
+    """Press Run on an analysis page and wait for it (the progress fragment's rerun, by hand)."""
+    from optimizer.workbench.analyses import get_service as analyses
+
+    run = at.button(key=f"an_run_{kind}")
+    assert not run.disabled
+    run.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = analyses().job(at.session_state[f"an_watch_{kind}"])
+    assert job is not None
+    assert job.wait(TIMEOUT), f"{kind} did not finish"
+    assert job.state == "done", job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _keys(at: AppTest) -> set:
+    return {getattr(e, "key", None) for e in at.main} | {d.key for d in at.get("download_button")}
+
+
+def test_why_the_gaps_page_runs_shows_causes_and_levers_and_caches(small_workbook):
+    at = settle(new_app())
+    at.switch_page("app_pages/why_gaps.py").run()
+    assert at.title[0].value == "Why the gaps"
+    assert "Not run yet" in texts(at.info)
+    run_analysis(at, "explain")
+    keys = _keys(at)
+    assert {"ch_levers", "an_dl_explain"} <= keys
+    assert len(at.dataframe) >= 2  # levers and unfilled lines (and the missed targets)
+    assert any(e.label.startswith("P") for e in at.expander)
+    assert at.button(key="an_run_explain").disabled  # computed for these inputs
+    other = settle(new_app())  # another session with the same inputs: instant, from the cache
+    other.switch_page("app_pages/why_gaps.py").run()
+    assert "ch_levers" in _keys(other)
+
+
+def test_withdrawal_stress_page_takes_samples_and_seed(small_workbook):
+    at = settle(new_app())
+    at.switch_page("app_pages/stress.py").run()
+    at.number_input(key="stress_samples").set_value(8).run()
+    at.number_input(key="stress_seed").set_value(5).run()
+    run_analysis(at, "stress")
+    keys = _keys(at)
+    assert {"ch_n1", "ch_mc", "an_dl_stress"} <= keys
+    assert "P(force target met)" in [m.label for m in at.metric]
+    assert "8 samples, seed 5" in texts(at.caption)
+    at.number_input(key="stress_samples").set_value(9).run()  # other settings: the last result, marked stale
+    assert "other settings" in texts(at.warning)
+    assert not at.button(key="an_run_stress").disabled
+
+
+def test_frontiers_page_runs_and_goes_stale_when_a_switch_changes(small_workbook):
+    at = settle(new_app())
+    at.switch_page("app_pages/frontiers.py").run()
+    run_analysis(at, "frontier")
+    assert "ch_frontier" in _keys(at)
+    table = at.dataframe[0].value
+    assert len(table) == 8 and table["current"].sum() == 1
+    at.toggle(key="p_un_mandate").set_value(not at.toggle(key="p_un_mandate").value).run()
+    assert "earlier inputs" in texts(at.warning)
+    assert "ch_frontier" in _keys(at)
+
+
+def test_input_problems_block_the_analyses(small_workbook):
+    at = settle(new_app())
+    at.session_state["inputs"] = at.session_state["inputs"].with_parameter("force_target", None)
+    for page, kind in (("why_gaps", "explain"), ("stress", "stress"), ("frontiers", "frontier")):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception
+        assert at.button(key=f"an_run_{kind}").disabled, kind
+        assert "the analysis is blocked" in texts(at.error)

@@ -54,3 +54,42 @@ def format_frontier(result: dict) -> str:
         out.append(f"  {yn(r['ceasefire_in_place']):<10}{yn(r['un_mandate']):<5}{yn(r['us_backstop']):<5}"
                    f"{r['max_personnel']:>10,}{r['planned_personnel']:>10,}{r['shortfall_score']:>12,.0f}{r['lines_unfilled']:>10}")
     return "\n".join(out)
+
+
+TRADEOFF_POINTS = 6  # ε values between the two extremes
+
+
+def cost_fairness_tradeoff(raw: RawTables, executor: Executor, points: int = TRADEOFF_POINTS, progress: Callable | None = None) -> list[dict]:
+    """The cost–fairness trade-off of the plan by an ε-constraint sweep.
+
+    Every point keeps the stage-1 optimum (the shortfall score).  The two
+    extremes: least cost (fairness unweighted) and least deviation from the
+    fair shares (cost unweighted).  Between them, for ε evenly spaced from
+    the least deviation to the deviation of the least-cost plan: least cost
+    subject to Σ_n |P[n] − fair[n]| ≤ ε.
+    """
+    extremes = run_all(executor, plan_variant, [
+        (raw, Variant("least cost", scenario=(("weight_cost", 1.0), ("weight_fairness", 0.0), ("weight_nations", 0.0)), key=("cost",))),
+        (raw, Variant("fairest", scenario=(("weight_cost", 0.0), ("weight_fairness", 1.0), ("weight_nations", 0.0)), key=("fair",))),
+    ], progress)
+    cheapest, fairest = extremes
+    lo, hi = fairest.fairness_deviation, cheapest.fairness_deviation
+    tasks = []
+    if hi > lo + 1e-6 and points > 0:
+        for i in range(1, points + 1):
+            eps = lo + (hi - lo) * i / (points + 1)
+            tasks.append((raw, Variant(f"least cost with deviation ≤ {eps:,.0f}", fairness_cap=eps,
+                                       scenario=(("weight_cost", 1.0), ("weight_fairness", 0.0), ("weight_nations", 0.0)), key=("eps", eps))))
+    middle = run_all(executor, plan_variant, tasks, progress) if tasks else []
+    rows = []
+    for r in [fairest, *middle, cheapest]:
+        rows.append({
+            "label": r.label,
+            "epsilon": r.key[1] if r.key and r.key[0] == "eps" else None,
+            "cost_musd": round(r.cost_musd, 6),
+            "fairness_deviation": round(r.fairness_deviation, 3),
+            "shortfall_score": r.shortfall_score,
+            "personnel": r.personnel,
+            "status": r.status,
+        })
+    return rows

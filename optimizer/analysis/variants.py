@@ -29,6 +29,8 @@ class Variant:
     add_pledge: tuple[tuple[str, str, int], ...] = ()  # (nation, unit_type, extra units)
     stage2: bool = True  # False: plan for the shortfall only (weights 0)
     maximise_force: bool = False  # plan the largest force: no line minimums, an unreachable force target
+    reserve_priority: int | None = None  # resilient plan: backfill reserves on lines of this priority
+    fairness_cap: float | None = None  # ε-constraint on the fairness deviation (trade-off curve)
     key: tuple = field(default=(), compare=False)  # caller's bookkeeping
 
 
@@ -44,6 +46,8 @@ class VariantResult:
     target_short: dict[str, int]
     nation_personnel: dict[str, int]
     key: tuple = ()
+    fairness_deviation: float = 0.0
+    reserves: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     @property
     def lines_unfilled(self) -> int:
@@ -90,11 +94,16 @@ def apply_variant(raw: RawTables, v: Variant) -> RawTables:
 
 def plan_variant(raw: RawTables, v: Variant) -> VariantResult:
     """Apply ``v`` and solve.  Runs in a worker: imports the solver here."""
+    from dataclasses import replace
+
     from optimizer.data import build_planning_data
     from optimizer.pipeline import plan_data
 
     data = build_planning_data(apply_variant(raw, v))
+    if v.reserve_priority is not None or v.fairness_cap is not None:
+        data = replace(data, reserve_priority=v.reserve_priority, fairness_cap=v.fairness_cap)
     plan = plan_data(data)
+    reserves = getattr(plan, "reserves", None)
     units = {(r.nation, r.unit_type, r.sector): int(r.units) for r in plan.allocations.itertuples()}
     return VariantResult(
         label=v.label,
@@ -107,4 +116,7 @@ def plan_variant(raw: RawTables, v: Variant) -> VariantResult:
         target_short={r.scope: int(r.short) for r in plan.targets.itertuples()},
         nation_personnel={r.nation: int(r.personnel) for r in plan.nations.itertuples()},
         key=v.key,
+        # Σ_n |P[n] − fair[n]|, the contract's stage-2 fairness term, over all nations.
+        fairness_deviation=float(sum(abs(p - f) for p, f in zip(plan.nations["personnel"], plan.nations["fair_personnel"]))),
+        reserves={} if reserves is None else {(r.nation, r.unit_type, r.sector): int(r.units) for r in reserves.itertuples()},
     )

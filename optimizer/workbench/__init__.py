@@ -12,8 +12,12 @@ plain functions, which the tests drive directly:
 - :mod:`.store`    named scenarios under ``models/`` and per-session drafts;
 - :mod:`.views`    headline figures, tables and scenario comparisons from a
                    plan's JSON dict;
-- :mod:`.charts`   plotly figures, including an offline schematic map (:mod:`.geo`).
+- :mod:`.charts`   plotly figures, including an offline schematic map (:mod:`.geo`);
+- :mod:`.analyses` the analyses (why the gaps, withdrawal stress, frontiers) run
+                   in subprocesses (:mod:`.analysis_worker`) with progress and a
+                   cache keyed by the inputs' hash; :mod:`.analysis_views` their
+                   tables and figures.
 
 Importing this package never imports pyomo: only the worker processes of
-:mod:`.jobs` load the engine (``optimizer.pipeline``).
+:mod:`.jobs` and :mod:`.analyses` load the engine.
 """
