@@ -14,6 +14,24 @@ holds no placement they forbid (:func:`optimizer.data._valid_triples`), so no
 variable exists for it.  Every other family is a function below, called in
 order by :func:`build_model`.  No function filters a Cartesian product: each
 iterates a sparse table precomputed in the data layer.
+
+Two formulations share these functions.  ``strong=False`` is the *plain*
+formulation: the families as the contract states them, each row written
+only where it can bind.  ``strong=True`` (the default) adds the measured
+strengthenings of ``docs/model.md`` ("Performance"): valid inequalities that
+cut off fractional points only, never an integer plan, so both give the same
+stage-1 score (``tests/test_formulations.py`` checks it on generated workbooks).
+
+The numbers a what-if changes — the placements' bounds (pledges, eligibility
+under the scenario switches), pledges, reaches, lead candidacy and fair
+shares — live in :class:`ModelValues`.  For a one-off solve they are plain
+numbers.  For a :class:`optimizer.solve.Planner` session (``mutable=True``)
+they are mutable pyomo Params and the model is built over a *universe*: the
+placements of the same workbook with every pledge at its largest and every
+switch on, a superset of the placements of any state the session can reach.
+A placement outside the current state has bound 0, and rows whose need
+depends on changing numbers are always written, so a change of pledge or
+switch only updates Params and bounds.
 """
 
 from __future__ import annotations
@@ -22,13 +40,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from optimizer.data import SCOPES, PlanningData
 
 
 @dataclass
 class ModelIndex:
-    """Sparse groupings of the placements, computed once from ``data.triples``."""
+    """Sparse groupings of the placements, computed once from a placements table.
+
+    ``upper_bound`` is the largest bound a placement can have (the current
+    one for a one-off solve, the universe's for a session): rows are written
+    only where these bounds say they can bind.
+    """
 
     triples: list[tuple[str, str, str]]
     upper_bound: dict[tuple, int]
@@ -40,6 +64,7 @@ class ModelIndex:
     by_sector: dict[str, list[tuple]]
     by_nation_sector: dict[tuple[str, str], list[tuple]]
     by_scope: dict[str, list[tuple]]
+    lead_candidates: list[tuple[str, str]]
 
 
 def index_placements(data: PlanningData) -> ModelIndex:
@@ -56,6 +81,7 @@ def index_placements(data: PlanningData) -> ModelIndex:
         by_sector=defaultdict(list),
         by_nation_sector=defaultdict(list),
         by_scope=defaultdict(list),
+        lead_candidates=list(zip(data.lead_candidates["nation"], data.lead_candidates["sector"])),
     )
     for key, domain in zip(keys, t["domain"]):
         n, u, s = key
@@ -69,8 +95,95 @@ def index_placements(data: PlanningData) -> ModelIndex:
     return idx
 
 
-def _personnel(m, keys) -> object:
-    return sum(m.idx.personnel[k] * m.units[k] for k in keys)
+@dataclass
+class ModelValues:
+    """The numbers of the current state that a what-if can change, over the index of the model.
+
+    ub[k]                 bound of placement k (0: closed in this state)
+    pledge[n,u]           units pledged
+    reach[n]              R[n] = min(cap[n], Σ_k ub·p): the most n can send
+    sector_reach[n,s]     M[n,s] = min(cap[n], Σ_u ub·p): the most n can place in s
+    lead_open[n,s]        1 if (n,s) is a lead candidate now, else 0
+    cover[n,u,s]          min(ub[n,u,s], min[u,s]): the most units of the line's minimum k can cover
+    fair[n]               GDP fair share (0 when not eligible)
+    unplaced_fair         Σ fair[n] over nations without placements in the index
+    """
+
+    ub: dict
+    cover: dict
+    pledge: dict
+    reach: dict
+    sector_reach: dict
+    lead_open: dict
+    fair: dict
+    unplaced_fair: float
+
+
+def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
+    """The current numbers of ``data`` over the placements of ``idx`` (a superset of ``data``'s)."""
+    t = data.triples
+    current = dict(zip(zip(t["nation"], t["unit_type"], t["sector"]), (int(v) for v in t["upper_bound"])))
+    unknown = set(current) - set(idx.upper_bound)
+    if unknown:
+        raise ValueError(f"{len(unknown)} placements are outside the model's index, e.g. {sorted(unknown)[0]}")
+    ub = {k: current.get(k, 0) for k in idx.triples}
+    pledged = {(n, u): int(q) for n, u, q in zip(data.pledges["nation"], data.pledges["unit_type"], data.pledges["max_units"])}
+    cap = data.nations["cap_personnel"]
+    fair = data.nations["fair_personnel"]
+
+    def reach_of(keys, n):
+        return min(int(cap[n]), sum(ub[k] * idx.personnel[k] for k in keys))
+
+    leads = set(zip(data.lead_candidates["nation"], data.lead_candidates["sector"]))
+    line_min = dict(zip(zip(data.requirements["unit_type"], data.requirements["sector"]), (int(v) for v in data.requirements["min_units"])))
+    return ModelValues(
+        ub=ub,
+        cover={k: min(ub[k], line_min[(k[1], k[2])]) for k in idx.triples},
+        pledge={pair: pledged.get(pair, 0) for pair in idx.by_pledge},
+        reach={n: reach_of(keys, n) for n, keys in idx.by_nation.items()},
+        sector_reach={ns: reach_of(keys, ns[0]) for ns, keys in idx.by_nation_sector.items()},
+        lead_open={ns: int(ns in leads) for ns in idx.lead_candidates},
+        fair={n: float(fair[n]) for n in idx.by_nation},
+        unplaced_fair=float(sum(fair[n] for n in data.nations.index if n not in idx.by_nation)),
+    )
+
+
+_VALUES = ("ub", "cover", "pledge", "reach", "sector_reach", "lead_open", "fair")
+
+
+def _as_params(m, values: ModelValues) -> None:
+    """Hold the values as mutable Params (a session) so that a what-if only updates them."""
+    for name in _VALUES:
+        table = getattr(values, name)
+        index = list(table)
+        setattr(m, f"{name}_index", pyo.Set(initialize=index, ordered=True))
+        setattr(m, name, pyo.Param(getattr(m, f"{name}_index"), initialize=table, mutable=True, within=pyo.Any))
+    m.unplaced_fair = pyo.Param(initialize=values.unplaced_fair, mutable=True)
+    m.stage1_rhs = pyo.Param(initialize=float("inf"), mutable=True)
+
+
+def set_values(m, values: ModelValues) -> None:
+    """Store new values in a session model's Params (``mutable=True``)."""
+    for name in _VALUES:
+        param, table = getattr(m, name), getattr(values, name)
+        for key, value in table.items():
+            param[key] = value
+    m.unplaced_fair = values.unplaced_fair
+
+
+def _linear(terms) -> LinearExpression:
+    """Σ coef·var over ``(coef, var)`` pairs as one flat pyomo LinearExpression.
+
+    Built directly rather than with ``sum()``: pyomo then takes its fast path
+    both here and when it hands the rows to HiGHS (about 20× faster than an
+    expression grown term by term; see docs/performance.md).  The terms keep
+    the order given, which fixes the order HiGHS numbers the columns in.
+    """
+    return LinearExpression([MonomialTermExpression((c, v)) for c, v in terms])
+
+
+def _personnel_terms(m, keys, sign: int = 1) -> list:
+    return [(sign * m.idx.personnel[k], m.units[k]) for k in keys]
 
 
 # ------------------------------------------------------------------ variables
@@ -83,8 +196,7 @@ def add_unit_variables(m, data: PlanningData) -> None:
     tightest bound each single constraint family implies on its own.
     """
     m.placements = pyo.Set(initialize=m.idx.triples, dimen=3, ordered=True)
-    m.units = pyo.Var(m.placements, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.idx.upper_bound[(n, u, s)]))
-    m.nation_personnel = {n: _personnel(m, keys) for n, keys in m.idx.by_nation.items()}
+    m.units = pyo.Var(m.placements, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.ub[(n, u, s)]))
 
 
 # ------------------------------------------------------------- hard constraints
@@ -93,13 +205,14 @@ def add_unit_variables(m, data: PlanningData) -> None:
 def define_pledge_limits(m, data: PlanningData) -> None:
     """H2: Σ_s x[n,u,s] ≤ pledge[n,u] for every pledge spread over two or more lines.
 
-    A pledge with a single placement is already enforced by that variable's bound.
+    A pledge with a single placement is already enforced by that variable's
+    bound; so is one whose placements' bounds cannot add up to more than it
+    (in a session, where pledges change, every spread pledge gets its row).
     """
-    pledged = {(r.nation, r.unit_type): int(r.max_units) for r in data.pledges.itertuples()}
-    rows = [(pair, keys) for pair, keys in m.idx.by_pledge.items() if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > pledged[pair]]
     m.pledge_limit = pyo.ConstraintList()
-    for pair, keys in rows:
-        m.pledge_limit.add(sum(m.units[k] for k in keys) <= pledged[pair])
+    for pair, keys in m.idx.by_pledge.items():
+        if len(keys) > 1 and (m.mutable or sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair]):
+            m.pledge_limit.add(_linear((1, m.units[k]) for k in keys) <= m.pledge[pair])
 
 
 def define_personnel_caps(m, data: PlanningData) -> None:
@@ -111,13 +224,13 @@ def define_personnel_caps(m, data: PlanningData) -> None:
     m.personnel_cap = pyo.ConstraintList()
     for n, keys in m.idx.by_nation.items():
         if sum(m.idx.upper_bound[k] * m.idx.personnel[k] for k in keys) > cap[n]:
-            m.personnel_cap.add(m.nation_personnel[n] <= int(cap[n]))
+            m.personnel_cap.add(_linear(_personnel_terms(m, keys)) <= int(cap[n]))
 
 
 def define_minimum_contributions(m, data: PlanningData) -> None:
     """H5: P[n] = 0 or P[n] ≥ min_personnel[n], with y[n] ∈ {0,1} "n takes part".
 
-        min_personnel[n]·y[n] ≤ P[n] ≤ R[n]·y[n],   R[n] = min(cap[n], Σ ub·p)
+        P[n] − min_personnel[n]·y[n] ≥ 0,    P[n] − R[n]·y[n] ≤ 0,    R[n] = min(cap[n], Σ ub·p)
 
     y[n] is created for every nation with placements when the nation count
     is weighted in stage 2 (weight_nations > 0), else only where
@@ -125,16 +238,15 @@ def define_minimum_contributions(m, data: PlanningData) -> None:
     cuts off nothing.
     """
     minimum = data.nations["min_personnel"]
-    cap = data.nations["cap_personnel"]
     count_nations = data.scenario.weight_nations > 0
     needed = [n for n in m.idx.by_nation if count_nations or minimum[n] > 0]
     m.takes_part = pyo.Var(needed, domain=pyo.Binary)
     m.minimum_contribution = pyo.ConstraintList()
     for n in needed:
-        reach = min(int(cap[n]), sum(m.idx.upper_bound[k] * m.idx.personnel[k] for k in m.idx.by_nation[n]))
+        placed = _personnel_terms(m, m.idx.by_nation[n])
         if minimum[n] > 0:
-            m.minimum_contribution.add(m.nation_personnel[n] >= int(minimum[n]) * m.takes_part[n])
-        m.minimum_contribution.add(m.nation_personnel[n] <= reach * m.takes_part[n])
+            m.minimum_contribution.add(_linear([*placed, (-int(minimum[n]), m.takes_part[n])]) >= 0)
+        m.minimum_contribution.add(_linear([*placed, (-m.reach[n], m.takes_part[n])]) <= 0)
 
 
 def define_budgets(m, data: PlanningData) -> None:
@@ -146,13 +258,13 @@ def define_budgets(m, data: PlanningData) -> None:
         if b is None or b != b:  # blank (None or NaN): no budget
             continue
         if sum(m.idx.upper_bound[k] * m.idx.cost[k] for k in keys) > b:
-            m.budget.add(sum(m.idx.cost[k] * m.units[k] for k in keys) <= float(b))
+            m.budget.add(_linear((m.idx.cost[k], m.units[k]) for k in keys) <= float(b))
 
 
 def define_interoperability(m, data: PlanningData) -> None:
     """H7: at most K = max_nations_per_sector distinct nations hold units in a sector.
 
-        x[n,u,s] ≤ ub[n,u,s]·z[n,s]     for (n,u,s) ∈ T
+        x[n,u,s] − ub[n,u,s]·z[n,s] ≤ 0     for (n,u,s) ∈ T
         Σ_n z[n,s] ≤ K
 
     z[n,s] ∈ {0,1} "n holds units in s", created only for sectors where more
@@ -160,21 +272,21 @@ def define_interoperability(m, data: PlanningData) -> None:
     per-placement link is the disaggregated (tighter) form.
     """
     limit = data.scenario.max_nations_per_sector
-    m.present_index = []
+    m.present_pairs = []
     if limit is not None:
         for s, keys in m.idx.by_sector.items():
             nations = list(dict.fromkeys(k[0] for k in keys))
             if len(nations) > limit:
-                m.present_index.extend((n, s) for n in nations)
-    m.present = pyo.Var(m.present_index, domain=pyo.Binary)
+                m.present_pairs.extend((n, s) for n in nations)
+    m.present = pyo.Var(m.present_pairs, domain=pyo.Binary)
     m.interoperability = pyo.ConstraintList()
     by_sector = defaultdict(list)
-    for n, s in m.present_index:
+    for n, s in m.present_pairs:
         by_sector[s].append(n)
         for k in m.idx.by_nation_sector[(n, s)]:
-            m.interoperability.add(m.units[k] <= m.idx.upper_bound[k] * m.present[n, s])
+            m.interoperability.add(_linear([(1, m.units[k]), (-m.ub[k], m.present[n, s])]) <= 0)
     for s, nations in by_sector.items():
-        m.interoperability.add(sum(m.present[n, s] for n in nations) <= limit)
+        m.interoperability.add(_linear((1, m.present[n, s]) for n in nations) <= limit)
 
 
 def define_leads(m, data: PlanningData) -> None:
@@ -183,43 +295,44 @@ def define_leads(m, data: PlanningData) -> None:
     With lead[n,s] ∈ {0,1} for the candidates C (eligible, can_lead, with
     placements in s) and v[n,s] ≥ 0 the personnel n provides as lead:
 
-        x[n',u,s] ≤ ub[n',u,s]·Σ_n lead[n,s]      every placement in s   (units need a lead)
-        Σ_n lead[n,s] ≤ 1                                                 (at most one)
-        lead[n,s] ≤ Σ_u x[n,u,s]                                          (the lead holds units)
-        v[n,s] ≤ P[n,s],  v[n,s] ≤ M[n,s]·lead[n,s]                       (v = P[n,s] of the lead, else 0)
-        Σ_n v[n,s] ≥ lead_share·P[s]                                      (the lead's share)
-        Σ_s lead[n,s] ≤ 1                                                 (a nation leads one sector)
+        x[n',u,s] − ub[n',u,s]·Σ_n lead[n,s] ≤ 0      every placement in s   (units need a lead)
+        Σ_n lead[n,s] ≤ 1                                                     (at most one)
+        lead[n,s] − Σ_u x[n,u,s] ≤ 0                                          (the lead holds units)
+        v[n,s] − P[n,s] ≤ 0,  v[n,s] − M[n,s]·lead[n,s] ≤ 0                   (v = P[n,s] of the lead, else 0)
+        Σ_n v[n,s] − lead_share·P[s] ≥ 0                                      (the lead's share)
+        Σ_s lead[n,s] ≤ 1                                                     (a nation leads one sector)
 
     M[n,s] is the most n can place in s (bounds and cap), so the link cuts
     nothing off.  Placements in a needs_lead sector without candidates were
     removed in the data layer.  Sectors without needs_lead get no lead.
+    (In a session, lead[n,s] ≤ lead_open[n,s] closes a universe candidate
+    that is not one now.)
     """
-    cands = data.lead_candidates
-    m.lead_index = list(zip(cands["nation"], cands["sector"]))
-    reach = dict(zip(m.lead_index, (int(v) for v in cands["max_personnel"])))
-    m.lead = pyo.Var(m.lead_index, domain=pyo.Binary)
-    m.lead_personnel = pyo.Var(m.lead_index, domain=pyo.NonNegativeReals, bounds=lambda _, n, s: (0, reach[(n, s)]))
+    m.lead_pairs = list(m.idx.lead_candidates)
+    m.lead = pyo.Var(m.lead_pairs, domain=pyo.Binary, bounds=lambda _, n, s: (0, m.lead_open[(n, s)]))
+    m.lead_personnel = pyo.Var(m.lead_pairs, domain=pyo.NonNegativeReals, bounds=lambda _, n, s: (0, m.sector_reach[(n, s)]))
     m.leads = pyo.ConstraintList()
     by_sector, by_nation = defaultdict(list), defaultdict(list)
-    for n, s in m.lead_index:
+    for n, s in m.lead_pairs:
         by_sector[s].append(n)
         by_nation[n].append(s)
     share = data.scenario.lead_share
     for s, nations in by_sector.items():
-        any_lead = sum(m.lead[n, s] for n in nations)
-        m.leads.add(any_lead <= 1)
+        leads = [m.lead[n, s] for n in nations]
+        m.leads.add(_linear((1, lead) for lead in leads) <= 1)
         for k in m.idx.by_sector[s]:
-            m.leads.add(m.units[k] <= m.idx.upper_bound[k] * any_lead)
+            m.leads.add(_linear([(1, m.units[k]), *((-m.ub[k], lead) for lead in leads)]) <= 0)
         for n in nations:
             here = m.idx.by_nation_sector[(n, s)]
-            m.leads.add(m.lead[n, s] <= sum(m.units[k] for k in here))
-            m.leads.add(m.lead_personnel[n, s] <= _personnel(m, here))
-            m.leads.add(m.lead_personnel[n, s] <= reach[(n, s)] * m.lead[n, s])
+            m.leads.add(_linear([(1, m.lead[n, s]), *((-1, m.units[k]) for k in here)]) <= 0)
+            m.leads.add(_linear([(1, m.lead_personnel[n, s]), *_personnel_terms(m, here, -1)]) <= 0)
+            m.leads.add(_linear([(1, m.lead_personnel[n, s]), (-m.sector_reach[(n, s)], m.lead[n, s])]) <= 0)
         if share > 0:
-            m.leads.add(sum(m.lead_personnel[n, s] for n in nations) >= share * _personnel(m, m.idx.by_sector[s]))
+            sector = [(-share * m.idx.personnel[k], m.units[k]) for k in m.idx.by_sector[s]]
+            m.leads.add(_linear([*((1, m.lead_personnel[n, s]) for n in nations), *sector]) >= 0)
     for n, sectors in by_nation.items():
         if len(sectors) > 1:
-            m.leads.add(sum(m.lead[n, s] for s in sectors) <= 1)
+            m.leads.add(_linear((1, m.lead[n, s]) for s in sectors) <= 1)
 
 
 def define_line_limits(m, data: PlanningData) -> None:
@@ -230,7 +343,64 @@ def define_line_limits(m, data: PlanningData) -> None:
             continue
         keys = m.idx.by_line.get((line.unit_type, line.sector), [])
         if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > line.max_units:
-            m.line_limit.add(sum(m.units[k] for k in keys) <= int(line.max_units))
+            m.line_limit.add(_linear((1, m.units[k]) for k in keys) <= int(line.max_units))
+
+
+# ------------------------------------------------- strengthenings (strong=True)
+
+
+def define_presence_cover(m, data: PlanningData) -> None:
+    """Valid inequality: a line is covered only by nations present in its sector (H7).
+
+        short[l] + Σ_n cover[n,l]·z[n,s] ≥ min[l],   cover[n,l] = min(ub[n,l], min[l])
+
+    for every line l = (u,s) with min[l] > 0 in a sector with presence
+    variables z.  Valid: a nation with units on l has z[n,s] = 1 and covers
+    at most cover[n,l] of the minimum, so the covered part min[l] − short[l]
+    is at most Σ_n cover[n,l]·z[n,s].  The relaxation no longer buys a whole
+    unit of coverage with z = 1/ub of a presence, as x ≤ ub·z alone allows
+    (docs/model.md, "Performance").
+    """
+    sectors = {s for _, s in m.present_pairs}
+    m.presence_cover = pyo.ConstraintList()
+    for line, keys in m.idx.by_line.items():
+        if line[1] in sectors and line in m.line_short:
+            cover = [(m.cover[k], m.present[k[0], k[2]]) for k in keys]
+            m.presence_cover.add(_linear([(1, m.line_short[line]), *cover]) >= m.line_min[line])
+
+
+def define_lead_cover(m, data: PlanningData) -> None:
+    """Valid inequality: a needs_lead sector's lines are covered only if it has a lead (H8).
+
+        short[l] + min[l]·Σ_n lead[n,s] ≥ min[l]   for every line l = (u,s) with min[l] > 0, s ∈ S^lead
+
+    Valid: without a lead the sector holds no units, so short[l] = min[l].
+    """
+    by_sector = defaultdict(list)
+    for n, s in m.lead_pairs:
+        by_sector[s].append(n)
+    m.lead_cover = pyo.ConstraintList()
+    for line in m.idx.by_line:
+        s = line[1]
+        if s in by_sector and line in m.line_short:
+            need = m.line_min[line]
+            m.lead_cover.add(_linear([(1, m.line_short[line]), *((need, m.lead[n, s]) for n in by_sector[s])]) >= need)
+
+
+def define_takes_part_link(m, data: PlanningData) -> None:
+    """Valid inequality: a nation's units need it to take part, placement by placement (H5, nation count).
+
+        x[n,u,s] − ub[n,u,s]·y[n] ≤ 0   for every placement of a nation with y[n]
+
+    The disaggregated form of P[n] ≤ R[n]·y[n]: valid (y[n] = 1 whenever n
+    has units), and in the relaxation y[n] ≥ max x/ub rather than P[n]/R[n],
+    which is what stage 2's nation count (weight_nations) and the minimum
+    contributions pay for.
+    """
+    m.takes_part_link = pyo.ConstraintList()
+    for n in m.takes_part:
+        for k in m.idx.by_nation[n]:
+            m.takes_part_link.add(_linear([(1, m.units[k]), (-m.ub[k], m.takes_part[n])]) <= 0)
 
 
 # ------------------------------------------------------------------ objectives
@@ -239,67 +409,76 @@ def define_line_limits(m, data: PlanningData) -> None:
 def define_shortfall(m, data: PlanningData) -> None:
     """Shortfall slacks and the stage-1 score.
 
-        short[l] ≥ min[l] − Σ_n x[n,l],   0 ≤ short[l] ≤ min[l]
-        gap[g]   ≥ target[g] − P[g],      0 ≤ gap[g] ≤ target[g],   g ∈ {force, land, sea, air}
-        score    = Σ_l w[l]·p[u_l]·short[l] + Σ_g gap[g]
+        short[l] + Σ_n x[n,l] ≥ min[l],   0 ≤ short[l] ≤ min[l]       lines with min[l] > 0
+        gap[g] + P[g] ≥ target[g],        0 ≤ gap[g] ≤ target[g]      targets g ∈ {force, land, sea, air} > 0
+        score = Σ_l w[l]·p[u_l]·short[l] + Σ_g gap[g]
 
-    At an optimum each slack equals its max(0, ·) of the contract.
+    At an optimum each slack equals its max(0, ·) of the contract (a line
+    or target of 0 can never be short and gets no slack).
     """
     req = data.requirements
-    m.lines = list(zip(req["unit_type"], req["sector"]))
-    line_min = dict(zip(m.lines, (int(v) for v in req["min_units"])))
-    line_weight = dict(zip(m.lines, (int(w) * int(p) for w, p in zip(req["weight"], req["personnel"]))))
-    m.line_short = pyo.Var(m.lines, domain=pyo.NonNegativeReals, bounds=lambda _, u, s: (0, line_min[(u, s)]))
+    lines = list(zip(req["unit_type"], req["sector"]))
+    m.line_min = {l: int(v) for l, v in zip(lines, req["min_units"]) if int(v) > 0}
+    line_weight = dict(zip(lines, (int(w) * int(p) for w, p in zip(req["weight"], req["personnel"]))))
+    m.line_short = pyo.Var(list(m.line_min), domain=pyo.NonNegativeReals, bounds=lambda _, u, s: (0, m.line_min[(u, s)]))
     m.shortfall = pyo.ConstraintList()
-    for line in m.lines:
-        if line_min[line] > 0:
-            m.shortfall.add(m.line_short[line] + sum(m.units[k] for k in m.idx.by_line.get(line, [])) >= line_min[line])
-        else:
-            m.line_short[line].fix(0)
+    for line, need in m.line_min.items():
+        covering = [(1, m.units[k]) for k in m.idx.by_line.get(line, [])]
+        m.shortfall.add(_linear([(1, m.line_short[line]), *covering]) >= need)
     sc = data.scenario
-    targets = {g: sc.target(g) for g in SCOPES}
-    m.target_short = pyo.Var(list(SCOPES), domain=pyo.NonNegativeReals, bounds=lambda _, g: (0, targets[g]))
-    for g in SCOPES:
-        if targets[g] > 0:
-            m.shortfall.add(m.target_short[g] + _personnel(m, m.idx.by_scope.get(g, [])) >= targets[g])
-        else:
-            m.target_short[g].fix(0)
-    m.shortfall_score = pyo.Expression(
-        expr=sum(line_weight[l] * m.line_short[l] for l in m.lines) + sum(m.target_short[g] for g in SCOPES)
-    )
+    targets = {g: sc.target(g) for g in SCOPES if sc.target(g) > 0}
+    m.target_short = pyo.Var(list(targets), domain=pyo.NonNegativeReals, bounds=lambda _, g: (0, targets[g]))
+    for g, target in targets.items():
+        m.shortfall.add(_linear([(1, m.target_short[g]), *_personnel_terms(m, m.idx.by_scope.get(g, []))]) >= target)
+    m.score_terms = [(line_weight[l], m.line_short[l]) for l in m.line_min] + [(1, m.target_short[g]) for g in targets]
+    m.shortfall_score = pyo.Expression(expr=_linear(m.score_terms))
     m.stage1 = pyo.Objective(expr=m.shortfall_score, sense=pyo.minimize)
 
 
 def define_stage2_objective(m, data: PlanningData) -> None:
     """Stage 2: weight_cost·Σ cost + weight_fairness·Σ_n |P[n] − fair[n]| + weight_nations·Σ_n y[n].
 
-    |P[n] − fair[n]| ≤ d[n] through d[n] ≥ P[n] − fair[n] and d[n] ≥ fair[n] − P[n],
+    |P[n] − fair[n]| ≤ d[n] through d[n] − P[n] ≥ −fair[n] and d[n] + P[n] ≥ fair[n],
     for eligible nations with placements; for the others P[n] = 0 and the
     term is the constant fair[n].  The stage-1 optimum is imposed later, by
     the solve, as ``shortfall_score ≤ best + ½`` (scores are integral).
     """
     sc = data.scenario
-    fair = data.nations["fair_personnel"]
-    cost = sum(m.idx.cost[k] * m.units[k] for k in m.idx.triples) if m.idx.triples else 0
     placed = list(m.idx.by_nation)
     m.fair_deviation = pyo.Var(placed if sc.weight_fairness > 0 else [], domain=pyo.NonNegativeReals)
     m.fairness = pyo.ConstraintList()
     for n in (placed if sc.weight_fairness > 0 else []):
-        m.fairness.add(m.fair_deviation[n] >= m.nation_personnel[n] - float(fair[n]))
-        m.fairness.add(m.fair_deviation[n] >= float(fair[n]) - m.nation_personnel[n])
-    unplaced_fair = float(sum(fair[n] for n in data.nations.index if n not in m.idx.by_nation))
-    deviation = sum(m.fair_deviation[n] for n in m.fair_deviation) + unplaced_fair
-    count = sum(m.takes_part[n] for n in m.takes_part) if sc.weight_nations > 0 else 0
-    m.stage2_expr = pyo.Expression(expr=sc.weight_cost * cost + sc.weight_fairness * deviation + sc.weight_nations * count)
+        keys = m.idx.by_nation[n]
+        m.fairness.add(_linear([(1, m.fair_deviation[n]), *_personnel_terms(m, keys, -1)]) >= -m.fair[n])
+        m.fairness.add(_linear([(1, m.fair_deviation[n]), *_personnel_terms(m, keys)]) >= m.fair[n])
+    terms = [(sc.weight_cost * m.idx.cost[k], m.units[k]) for k in m.idx.triples] if sc.weight_cost > 0 else []
+    terms += [(sc.weight_fairness, m.fair_deviation[n]) for n in m.fair_deviation]
+    if sc.weight_nations > 0:
+        terms += [(sc.weight_nations, m.takes_part[n]) for n in m.takes_part]
+    m.stage2_expr = pyo.Expression(expr=_linear(terms) + sc.weight_fairness * m.unplaced_fair)
     m.stage2 = pyo.Objective(expr=m.stage2_expr, sense=pyo.minimize)
     m.stage2.deactivate()
     m.stage1_bound = pyo.ConstraintList()  # filled by the solve with the stage-1 optimum
 
 
-def build_model(data: PlanningData) -> pyo.ConcreteModel:
-    """The whole model, family by family."""
+def build_model(data: PlanningData, strong: bool = True, *, universe: PlanningData | None = None, mutable: bool = False) -> pyo.ConcreteModel:
+    """The whole model, family by family.
+
+    ``strong``: add the strengthenings (default) or build the plain formulation.
+    ``universe`` (sessions): build over its placements, a superset of ``data``'s.
+    ``mutable`` (sessions): hold the changing numbers as mutable Params.
+    """
     m = pyo.ConcreteModel(name="forceplan")
-    m.idx = index_placements(data)
+    m.idx = index_placements(universe if universe is not None else data)
+    m.mutable = mutable
+    m.strong = strong
+    values = model_values(data, m.idx)
+    if mutable:
+        _as_params(m, values)
+    else:
+        for name in _VALUES:
+            setattr(m, name, getattr(values, name))
+        m.unplaced_fair = values.unplaced_fair
     add_unit_variables(m, data)
     define_pledge_limits(m, data)  # H2
     define_personnel_caps(m, data)  # H4
@@ -309,5 +488,17 @@ def build_model(data: PlanningData) -> pyo.ConcreteModel:
     define_leads(m, data)  # H8
     define_line_limits(m, data)  # H9
     define_shortfall(m, data)  # stage 1
+    if strong:
+        for name in STRENGTHENINGS:
+            _STRENGTHENING[name](m, data)
     define_stage2_objective(m, data)  # stage 2
     return m
+
+
+_STRENGTHENING = {
+    "presence_cover": define_presence_cover,
+    "lead_cover": define_lead_cover,
+    "takes_part_link": define_takes_part_link,
+}
+#: The strengthenings the strong formulation adds, in order (each measured: docs/performance.md).
+STRENGTHENINGS: tuple[str, ...] = ("lead_cover",)

@@ -9,11 +9,20 @@ the weighted cost, fairness and nation count within the Scenario's
 ``time_limit_s`` bounds both stages together.  If it runs out, the best plan
 found so far is returned with status ``time_limit``; x = 0 is always a valid
 plan, so there is always one to return.
+
+Two entry points, both pyomo-free at their interface:
+
+- :func:`solve` — one workbook, one plan (the command line, the app's jobs);
+- :class:`Planner` — a what-if session: the model is built and handed to
+  HiGHS once; a changed pledge or scenario switch only updates Params and
+  bounds of the persistent model, and each re-solve is warm-started from the
+  previous plan.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,11 +30,28 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from optimizer.data import PlanningData
-from optimizer.model import build_model
+from optimizer.data import PlanningData, build_planning_data
+from optimizer.model import build_model, model_values, set_values
 
 RANDOM_SEED = 20260106  # fixed: the same workbook gives the same plan
 STAGE1_ABS_GAP = 0.999  # score is integral: incumbent − bound < 1 proves the optimum
+SWITCHES = ("ceasefire_in_place", "un_mandate", "us_backstop")
+
+# pyomo's solve() would re-scan the model and re-push every mutable value,
+# which makes HiGHS drop a MIP start set after the explicit update().
+_NO_AUTO_UPDATES = {
+    "auto_updates": {
+        "check_for_new_or_removed_constraints": False,
+        "check_for_new_or_removed_vars": False,
+        "check_for_new_or_removed_params": False,
+        "check_for_new_objective": False,
+        "update_constraints": False,
+        "update_vars": False,
+        "update_parameters": False,
+        "update_named_expressions": False,
+        "update_objective": False,
+    }
+}
 
 
 class SolverFailure(RuntimeError):
@@ -50,16 +76,13 @@ class Solution:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _solver(time_limit: float, rel_gap: float, abs_gap: float) -> Highs:
+def _solver() -> Highs:
     opt = Highs()
     if not opt.available():
         raise SolverFailure("HiGHS (highspy) is not available; install the project's dependencies")
     opt.config.threads = 1
     opt.config.load_solutions = False
     opt.config.raise_exception_on_nonoptimal_result = False
-    opt.config.time_limit = max(time_limit, 0.01)
-    opt.config.rel_gap = rel_gap
-    opt.config.abs_gap = abs_gap
     opt.config.solver_options["random_seed"] = RANDOM_SEED
     opt.config.solver_options["output_flag"] = False
     return opt
@@ -80,149 +103,291 @@ def _relative_gap(incumbent: float | None, bound: float | None) -> float:
     return min(1.0, (incumbent - bound) / max(abs(incumbent), 1e-10))
 
 
-def _values(m) -> dict:
-    return {k: int(round(pyo.value(m.units[k]))) for k in m.idx.triples}
-
-
-def _warm_start(opt: Highs, m, values: dict) -> None:
-    """Hand HiGHS a known feasible plan (the stage-1 optimum) as its first incumbent.
-
-    pyomo's interface has no warm-start call, so the values go through the
-    underlying highspy object; the model must be up to date first.
-    """
-    highs = getattr(opt, "_solver_model", None)
-    col_of = getattr(opt, "_pyomo_var_to_solver_var_map", None)
-    if highs is None or col_of is None:
-        return
-    import highspy
-
-    opt.update()
-    n_cols = highs.getNumCol()
-    sol = highspy.HighsSolution()
-    col_values = [0.0] * n_cols
-    for var in m.component_data_objects(pyo.Var, active=True):
-        col = col_of.get(id(var))
-        if col is not None and var.value is not None:
-            col_values[col] = float(var.value)
-    sol.col_value = col_values
-    sol.value_valid = True
-    highs.setSolution(sol)
-
-
-def solve(data: PlanningData) -> Solution:
-    """Build the model, run both stages, return the plan as plain tables."""
-    sc = data.scenario
-    start = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    t0 = time.perf_counter()
-    m = build_model(data)
-    timings["build"] = time.perf_counter() - t0
-
-    if not m.idx.triples:  # nothing can be placed: the empty plan is the only plan
-        return _empty_solution(data, start, timings)
-
-    deadline = start + sc.time_limit_s
-    opt = _solver(sc.time_limit_s, rel_gap=0.0, abs_gap=STAGE1_ABS_GAP)
-    version = ".".join(str(v) for v in opt.version())
-
-    t0 = time.perf_counter()
-    try:
-        res1 = opt.solve(m)
-    except Exception as exc:  # pyomo/HiGHS raise many kinds; one clear line for the user
-        raise SolverFailure(f"HiGHS failed in stage 1: {type(exc).__name__}: {exc}") from exc
-    timings["stage1"] = time.perf_counter() - t0
-    timings["handover"] = float(getattr(res1.timing_info, "wall_time", 0.0) or 0.0) - float(getattr(res1.timing_info, "highs_time", 0.0) or 0.0)
-
-    if _has_solution(res1):
-        res1.solution_loader.load_vars()
-        stage1_values = _values(m)
-    else:  # no incumbent before the limit: the empty plan is always valid
-        stage1_values = {k: 0 for k in m.idx.triples}
-        for k in m.idx.triples:
-            m.units[k].set_value(0)
-    stage1_proven = res1.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
-    stage1_score = pyo.value(m.shortfall_score) if _has_solution(res1) else None
-    chosen = stage1_values
-    gap = 0.0 if stage1_proven else _relative_gap(res1.incumbent_objective, res1.objective_bound)
-    stage2_value = None
-    status = "optimal" if stage1_proven else "time_limit"
-
-    weighted = sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0
-    remaining = deadline - time.perf_counter()
-    if _has_solution(res1) and weighted and remaining > 0.01:
-        best = float(res1.incumbent_objective)
-        m.stage1_bound.add(m.shortfall_score <= best + 0.5)
-        m.stage1.deactivate()
-        m.stage2.activate()
-        t0 = time.perf_counter()
-        try:
-            opt.config.time_limit = remaining
-            opt.config.rel_gap = sc.mip_gap
-            opt.config.abs_gap = 1e-6
-            _warm_start(opt, m, stage1_values)
-            res2 = opt.solve(m)
-        except Exception as exc:
-            raise SolverFailure(f"HiGHS failed in stage 2: {type(exc).__name__}: {exc}") from exc
-        timings["stage2"] = time.perf_counter() - t0
-        if _has_solution(res2):
-            res2.solution_loader.load_vars()
-            chosen = _values(m)
-            stage2_value = float(res2.incumbent_objective)
-            gap = _relative_gap(res2.incumbent_objective, res2.objective_bound)
-            if res2.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
-                status = "time_limit"
-        else:
-            status = "time_limit"
-    elif weighted and _has_solution(res1):
-        status = "time_limit"
-
-    if not _has_solution(res1):
-        status = "time_limit"
-        stage1_score = None
-
-    units = pd.DataFrame(
-        [(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0],
-        columns=["nation", "unit_type", "sector", "units"],
-    )
-    leads = _leads_of(m, chosen, data)
-    counts = {"variables": m.nvariables(), "constraints": m.nconstraints(), "placements": len(m.idx.triples)}
-    return Solution(
-        units=units,
-        leads=leads,
-        status=status,
-        stage1_proven=stage1_proven,
-        stage1_score=float(stage1_score) if stage1_score is not None else float("nan"),
-        stage2_objective=stage2_value,
-        gap=float(gap),
-        solver_name="HiGHS",
-        solver_version=version,
-        seconds=time.perf_counter() - start,
-        timings=timings,
-        counts=counts,
-    )
-
-
-def _leads_of(m, chosen: dict, data: PlanningData) -> pd.DataFrame:
-    """The lead of each needs_lead sector that holds units, as chosen by the solver.
-
-    When the plan came from a fallback (no incumbent), there are no units and so no leads.
-    """
-    rows = []
-    held = {s for (n, u, s), v in chosen.items() if v > 0}
-    for n, s in m.lead_index:
-        value = m.lead[n, s].value
-        if s in held and value is not None and value > 0.5:
-            rows.append((s, n))
-    order = {s: i for i, s in enumerate(data.sectors.index)}
-    rows.sort(key=lambda r: order[r[0]])
-    return pd.DataFrame(rows, columns=["sector", "nation"])
-
-
-def _empty_solution(data: PlanningData, start: float, timings: dict) -> Solution:
+def _version() -> str:
     import highspy
 
     h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+class _Session:
+    """One model handed to HiGHS once and solved in two stages, as often as asked.
+
+    Every transfer between pyomo and HiGHS after the build (the instance,
+    later updates, MIP starts, reading solutions back) is timed as
+    ``handover``; ``stage1``/``stage2`` are HiGHS's own run times.
+    """
+
+    def __init__(self, data: PlanningData, *, strong: bool = True, universe: PlanningData | None = None, mutable: bool = False):
+        self.data = data
+        self.timings: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = {}
+        t0 = time.perf_counter()
+        if universe is None and not mutable:
+            # the one-off path calls build_model(data) exactly (tests wrap it to remove a family)
+            self.m = build_model(data) if strong else build_model(data, strong=False)
+        else:
+            self.m = build_model(data, strong, universe=universe, mutable=mutable)
+        m = self.m
+        if not hasattr(m, "stage1_rhs"):
+            m.stage1_rhs = pyo.Param(initialize=float("inf"), mutable=True)
+        self.timings["build"] = time.perf_counter() - t0
+        self.opt = _solver()
+        self.last: dict[int, float] | None = None  # the last plan, as values by variable id
+        self.empty = not m.idx.triples
+        if self.empty:
+            return
+        t0 = time.perf_counter()
+        try:
+            self.opt.set_instance(m)
+        except Exception as exc:  # pyomo/HiGHS raise many kinds; one clear line for the user
+            raise SolverFailure(f"HiGHS could not take the model: {type(exc).__name__}: {exc}") from exc
+        self.highs = self.opt._solver_model
+        self.highs.setOptionValue("output_flag", False)  # a fresh Highs() logs until the first solve sets it
+        self.timings["handover"] += time.perf_counter() - t0
+
+    # -- transfers --------------------------------------------------------------
+
+    def _read(self) -> dict[int, float]:
+        """The solution HiGHS holds, as values by variable id."""
+        col_value = self.highs.getSolution().col_value
+        return {vid: col_value[col] for vid, col in self.opt._pyomo_var_to_solver_var_map.items()}
+
+    def _units(self, values: dict[int, float]) -> dict[tuple, int]:
+        units = self.m.units
+        return {k: int(round(values.get(id(units[k]), 0.0))) for k in self.m.idx.triples}
+
+    def _set_start(self, values: dict[int, float]) -> None:
+        """Hand HiGHS a plan as its first incumbent (a MIP start).
+
+        pyomo's interface has no warm-start call, so the values go through the
+        underlying highspy object, after the model is up to date.  HiGHS
+        checks the start and ignores it if infeasible.
+        """
+        import highspy
+
+        col_of = self.opt._pyomo_var_to_solver_var_map
+        col_value = [0.0] * self.highs.getNumCol()
+        for vid, col in col_of.items():
+            col_value[col] = values.get(vid, 0.0)
+        sol = highspy.HighsSolution()
+        sol.col_value = col_value
+        sol.value_valid = True
+        self.highs.setSolution(sol)
+
+    def _start(self, values: dict[int, float]) -> dict[int, float]:
+        """A MIP start for the current state from a plan's values (the last plan, or stage 1's).
+
+        The units are repaired to the current bounds — clipped to each
+        placement's bound and pledge, nations below their minimum withdrawn,
+        sectors whose lead cannot lead any more given another candidate that
+        can or emptied — and every other variable is set from the units: the
+        slacks at max(0, ·), y, z, lead and v as the plan has them, and each
+        fairness deviation at its least, |P[n] − fair[n]|, so the start's
+        objective is the plan's own.  HiGHS checks the start and ignores it
+        if it is infeasible all the same.
+        """
+        m, idx = self.m, self.m.idx
+        ub = {k: int(round(pyo.value(m.ub[k]))) for k in idx.triples}
+        units = {k: min(max(v, 0), ub[k]) for k, v in self._units(values).items()}
+        for pair, keys in idx.by_pledge.items():  # pledges (their rows exist only where they can bind)
+            excess = sum(units[k] for k in keys) - int(round(pyo.value(m.pledge[pair])))
+            for k in sorted(keys, key=lambda k: -units[k]):
+                cut = min(excess, units[k])
+                units[k] -= max(cut, 0)
+                excess -= max(cut, 0)
+        minimum = self.data.nations["min_personnel"]
+        share = self.data.scenario.lead_share
+        open_leads = {(n, s) for n, s in m.lead_pairs if pyo.value(m.lead_open[(n, s)]) > 0.5}
+        candidates = defaultdict(list)
+        for n, s in open_leads:
+            candidates[s].append(n)
+        previous = {s: n for n, s in m.lead_pairs if values.get(id(m.lead[n, s]), 0.0) > 0.5}
+
+        def personnel(keys):
+            return sum(idx.personnel[k] * units[k] for k in keys)
+
+        leads: dict[str, str] = {}
+        for _ in range(len(idx.by_nation) + len(candidates) + 1):  # each pass withdraws something, or stops
+            changed = False
+            for n, keys in idx.by_nation.items():
+                if 0 < personnel(keys) < minimum[n]:
+                    for k in keys:
+                        units[k] = 0
+                    changed = True
+            leads, leading = {}, set()
+            for s in candidates:
+                total = personnel(idx.by_sector[s])
+                if total == 0:
+                    continue
+                able = [n for n in candidates[s] if n not in leading and personnel(idx.by_nation_sector[(n, s)]) >= share * total - 1e-9
+                        and personnel(idx.by_nation_sector[(n, s)]) > 0]
+                if able:
+                    lead = previous.get(s) if previous.get(s) in able else max(able, key=lambda n: personnel(idx.by_nation_sector[(n, s)]))
+                    leads[s] = lead
+                    leading.add(lead)
+                else:
+                    for k in idx.by_sector[s]:
+                        units[k] = 0
+                    changed = True
+            if not changed:
+                break
+
+        start = {id(m.units[k]): float(v) for k, v in units.items()}
+        for (u, s), need in m.line_min.items():
+            start[id(m.line_short[(u, s)])] = float(max(0, need - sum(units[k] for k in idx.by_line.get((u, s), []))))
+        for g in m.target_short:
+            start[id(m.target_short[g])] = float(max(0, self.data.scenario.target(g) - personnel(idx.by_scope.get(g, []))))
+        placed = {n: personnel(keys) for n, keys in idx.by_nation.items()}
+        for n in m.takes_part:
+            start[id(m.takes_part[n])] = 1.0 if placed[n] > 0 else 0.0
+        for n, s in m.present_pairs:
+            start[id(m.present[n, s])] = 1.0 if personnel(idx.by_nation_sector[(n, s)]) > 0 else 0.0
+        for n, s in m.lead_pairs:
+            chosen = leads.get(s) == n
+            start[id(m.lead[n, s])] = 1.0 if chosen else 0.0
+            start[id(m.lead_personnel[n, s])] = float(personnel(idx.by_nation_sector[(n, s)])) if chosen else 0.0
+        for n in m.fair_deviation:
+            start[id(m.fair_deviation[n])] = abs(placed[n] - pyo.value(m.fair[n]))
+        return start
+
+    def _run(self, stage: str, time_limit: float, rel_gap: float, abs_gap: float, start: dict[int, float] | None):
+        opt = self.opt
+        opt.config.time_limit = max(time_limit, 0.01)
+        opt.config.rel_gap = rel_gap
+        opt.config.abs_gap = abs_gap
+        t0 = time.perf_counter()
+        opt.update()
+        if start is not None:
+            self._set_start(start)
+        self.timings["handover"] += time.perf_counter() - t0
+        try:
+            res = opt.solve(self.m, **_NO_AUTO_UPDATES)
+        except Exception as exc:  # pyomo/HiGHS raise many kinds; one clear line for the user
+            raise SolverFailure(f"HiGHS failed in {stage.replace('stage', 'stage ')}: {type(exc).__name__}: {exc}") from exc
+        run_time = res.timing_info.timer.get_total_time("optimize")
+        self.timings[stage] += run_time
+        self.timings["handover"] += float(res.timing_info.wall_time) - run_time
+        info = self.highs.getInfo()
+        self.counts[f"{stage}_nodes"] = int(max(info.mip_node_count, 0))
+        self.counts[f"{stage}_lp_iterations"] = int(max(info.simplex_iteration_count, 0))
+        return res
+
+    # -- the two stages ---------------------------------------------------------
+
+    def solve(self, warm: bool = False, start: float | None = None) -> Solution:
+        """Both stages within the Scenario's time limit (counted from ``start``); ``warm``: start from the last plan."""
+        data, m = self.data, self.m
+        sc = data.scenario
+        start = time.perf_counter() if start is None else start
+        if self.empty:  # nothing can be placed: the empty plan is the only plan
+            return _empty_solution(data, start, dict(self.timings))
+        deadline = start + sc.time_limit_s
+
+        m.stage2.deactivate()
+        m.stage1.activate()
+        m.stage1_rhs = float("inf")
+        t0 = time.perf_counter()
+        start1 = self._start(self.last) if warm and self.last is not None else None
+        self.timings["handover"] += time.perf_counter() - t0
+        res1 = self._run("stage1", deadline - time.perf_counter(), 0.0, STAGE1_ABS_GAP, start1)
+        has1 = _has_solution(res1)
+        t0 = time.perf_counter()
+        values = self._read() if has1 else {}
+        self.timings["handover"] += time.perf_counter() - t0
+        stage1_proven = res1.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
+        gap = 0.0 if stage1_proven else _relative_gap(res1.incumbent_objective, res1.objective_bound)
+        status = "optimal" if stage1_proven else "time_limit"
+        stage2_value = None
+
+        weighted = sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0
+        remaining = deadline - time.perf_counter()
+        if has1 and weighted and remaining > 0.01:
+            m.stage1_rhs = float(res1.incumbent_objective) + 0.5
+            if not len(m.stage1_bound):
+                m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
+            m.stage1.deactivate()
+            m.stage2.activate()
+            t0 = time.perf_counter()
+            start2 = self._start(values)
+            self.timings["handover"] += time.perf_counter() - t0
+            res2 = self._run("stage2", remaining, sc.mip_gap, 1e-6, start2)
+            if _has_solution(res2):
+                t0 = time.perf_counter()
+                values = self._read()
+                self.timings["handover"] += time.perf_counter() - t0
+                stage2_value = float(res2.incumbent_objective)
+                gap = _relative_gap(res2.incumbent_objective, res2.objective_bound)
+                if res2.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+                    status = "time_limit"
+            else:
+                status = "time_limit"
+        elif weighted and has1:
+            status = "time_limit"
+        if not has1:
+            status = "time_limit"
+        if has1:
+            self.last = values
+
+        chosen = self._units(values) if has1 else {}
+        units = pd.DataFrame(
+            [(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0],
+            columns=["nation", "unit_type", "sector", "units"],
+        )
+        h = self.highs
+        counts = {
+            "variables": m.nvariables(),
+            "constraints": m.nconstraints(),
+            "placements": len(m.idx.triples),
+            "columns": h.getNumCol(),
+            "integer_columns": sum(1 for v in self.opt._vars.values() if v[0].is_integer()),
+            "rows": h.getNumRow(),
+            "nonzeros": h.getNumNz(),
+            **self.counts,
+        }
+        return Solution(
+            units=units,
+            leads=self._leads(values, chosen),
+            status=status,
+            stage1_proven=stage1_proven,
+            stage1_score=float(res1.incumbent_objective) if has1 else float("nan"),
+            stage2_objective=stage2_value,
+            gap=float(gap),
+            solver_name="HiGHS",
+            solver_version=".".join(str(v) for v in self.opt.version()),
+            seconds=time.perf_counter() - start,
+            timings=dict(self.timings),
+            counts=counts,
+        )
+
+    def _leads(self, values: dict[int, float], chosen: dict[tuple, int]) -> pd.DataFrame:
+        """The lead of each needs_lead sector that holds units, as chosen by the solver.
+
+        When the plan came from a fallback (no incumbent), there are no units and so no leads.
+        """
+        rows = []
+        held = {s for (n, u, s), v in chosen.items() if v > 0}
+        for n, s in self.m.lead_pairs:
+            if s in held and values.get(id(self.m.lead[n, s]), 0.0) > 0.5:
+                rows.append((s, n))
+        order = {s: i for i, s in enumerate(self.data.sectors.index)}
+        rows.sort(key=lambda r: order[r[0]])
+        return pd.DataFrame(rows, columns=["sector", "nation"])
+
+
+def solve(data: PlanningData, strong: bool = True) -> Solution:
+    """Build the model, run both stages, return the plan as plain tables.
+
+    ``strong=False`` solves the plain formulation (for comparisons; same plans' scores).
+    """
+    start = time.perf_counter()
+    session = _Session(data, strong=strong)
+    solution = session.solve(start=start)
+    solution.seconds = time.perf_counter() - start
+    return solution
+
+
+def _empty_solution(data: PlanningData, start: float, timings: dict) -> Solution:
     return Solution(
         units=pd.DataFrame(columns=["nation", "unit_type", "sector", "units"]),
         leads=pd.DataFrame(columns=["sector", "nation"]),
@@ -232,8 +397,175 @@ def _empty_solution(data: PlanningData, start: float, timings: dict) -> Solution
         stage2_objective=None,
         gap=0.0,
         solver_name="HiGHS",
-        solver_version=f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+        solver_version=_version(),
         seconds=time.perf_counter() - start,
         timings=timings,
         counts={"variables": 0, "constraints": 0, "placements": 0},
     )
+
+
+# ------------------------------------------------------------------ what-if sessions
+
+_BIG_PLEDGE = 10**9  # a pledge no bound reaches: the universe's placements are bounded by caps, budgets, lines
+#: Scenario parameters a session changes without rebuilding: the switches (through Params and bounds)
+#: and the solve options.  Any other parameter rebuilds the model.
+IN_PLACE_PARAMETERS = (*SWITCHES, "time_limit_s", "mip_gap", "name", "classification")
+
+
+class Planner:
+    """A what-if session on one workbook, pyomo-free at its interface.
+
+        planner = Planner("data/contributions.xlsx")
+        first = planner.solve()                       # a Solution, as optimizer.solve.solve gives
+        planner.set_switch("un_mandate", True)
+        planner.set_pledge("France", "Frigate", 3)
+        again = planner.solve()                       # re-solved on the same HiGHS model
+        plan = planner.plan()                         # the last solution as a PlanResult
+
+    The model is built once over a *universe*: the workbook's placements with
+    every pledge row at its largest and every scenario switch on, a superset
+    of the placements of every state reachable by :meth:`set_pledge` (on a
+    pledge row of the workbook) and :meth:`set_switch`.  Such a change only
+    recomputes the planning data (pandas, no pyomo) and pushes the new numbers
+    — bounds, pledges, reaches, lead candidacy, fair shares — into mutable
+    Params of the persistent model; each re-solve starts HiGHS from the
+    previous plan.  A pledge on a new (nation, unit type) pair, or a change
+    of any other Scenario parameter than the switches and the solve options,
+    rebuilds the model (:attr:`rebuilds` counts them).  Plans are the ones
+    :func:`solve` gives on the same inputs: the same stage-1 score, and
+    stage 2 within ``mip_gap``.
+    """
+
+    def __init__(self, workbook=None, overrides=(), *, raw=None, strong: bool = True):
+        from pathlib import Path
+
+        from optimizer.data import file_sha256
+        from optimizer.reader import read_tables
+
+        if (workbook is None) == (raw is None):
+            raise ValueError("give a workbook path or raw tables, not both")
+        if raw is None:
+            raw = read_tables(workbook, overrides)
+            self._source = {"source_name": Path(workbook).name, "source_sha256": file_sha256(workbook)}
+        else:
+            self._source = {}
+        self._scenario = dict(raw.scenario)
+        self._tables = {name: frame.copy() for name, frame in raw.tables.items()}
+        self._warnings = list(raw.warnings)
+        self._strong = strong
+        self._session: _Session | None = None
+        self._dirty_values = False
+        self._last: Solution | None = None
+        self.rebuilds = 0
+        self._data = self._planning_data()
+
+    # -- state -------------------------------------------------------------------
+
+    def _raw(self, scenario: dict, tables: dict):
+        from optimizer.reader import RawTables
+
+        return RawTables(scenario=scenario, tables=tables, warnings=list(self._warnings))
+
+    def _planning_data(self) -> PlanningData:
+        return build_planning_data(self._raw(dict(self._scenario), self._tables), **self._source)
+
+    def _universe(self) -> PlanningData:
+        scenario = {**self._scenario, **{s: True for s in SWITCHES}}
+        tables = dict(self._tables)
+        pledges = tables["Pledges"].copy()
+        pledges["max_units"] = _BIG_PLEDGE
+        tables["Pledges"] = pledges
+        return build_planning_data(self._raw(scenario, tables))
+
+    @property
+    def data(self) -> PlanningData:
+        """The planning data of the current state."""
+        return self._data
+
+    @property
+    def scenario(self) -> dict:
+        return dict(self._scenario)
+
+    def pledge(self, nation: str, unit_type: str) -> int:
+        p = self._tables["Pledges"]
+        hit = p[(p["nation"] == nation) & (p["unit_type"] == unit_type)]
+        return int(hit["max_units"].iloc[0]) if len(hit) else 0
+
+    # -- changes -----------------------------------------------------------------
+
+    def set_pledge(self, nation: str, unit_type: str, max_units: int) -> None:
+        """Units of ``unit_type`` that ``nation`` offers (the Pledges sheet's max_units)."""
+        if nation not in set(self._tables["Nations"]["nation"]):
+            raise ValueError(f"unknown nation {nation!r}")
+        if unit_type not in set(self._tables["UnitTypes"]["unit_type"]):
+            raise ValueError(f"unknown unit type {unit_type!r}")
+        if isinstance(max_units, bool) or int(max_units) != max_units or max_units < 0:
+            raise ValueError(f"max_units must be a whole number ≥ 0, not {max_units!r}")
+        p = self._tables["Pledges"]
+        hit = (p["nation"] == nation) & (p["unit_type"] == unit_type)
+        if hit.any():
+            p.loc[hit, "max_units"] = int(max_units)
+            self._dirty_values = True
+        else:  # a new pledge row: outside the universe, rebuild
+            row = {c: None for c in p.columns}
+            row.update({"nation": nation, "unit_type": unit_type, "max_units": int(max_units)})
+            if "_row" in row:
+                row["_row"] = int(p["_row"].max()) + 1 if len(p) else 2
+            self._tables["Pledges"] = pd.concat([p, pd.DataFrame([row])], ignore_index=True)
+            self._session = None
+        self._data = self._planning_data()
+
+    def set_switch(self, name: str, value: bool) -> None:
+        """A scenario switch: ``ceasefire_in_place``, ``un_mandate`` or ``us_backstop``."""
+        if name not in SWITCHES:
+            raise ValueError(f"{name!r} is not a switch; switches: {', '.join(SWITCHES)}")
+        self.set_scenario(**{name: bool(value)})
+
+    def set_scenario(self, **parameters) -> None:
+        """Any Scenario parameters (validated as the workbook's); switches and solve options in place."""
+        from optimizer.scenario import Scenario
+
+        scenario = {**self._scenario, **parameters}
+        Scenario(**scenario)  # raises on an unknown parameter or a value out of range
+        self._scenario = scenario
+        if set(parameters) - set(IN_PLACE_PARAMETERS):
+            self._session = None
+        else:
+            self._dirty_values = True
+        self._data = self._planning_data()
+
+    # -- solving -----------------------------------------------------------------
+
+    def solve(self) -> Solution:
+        """Plan the current state; warm-started from the previous plan when the model is kept."""
+        start = time.perf_counter()
+        warm = self._session is not None
+        if warm:
+            self._session.timings = defaultdict(float)
+            if self._dirty_values:
+                t0 = time.perf_counter()
+                try:
+                    set_values(self._session.m, model_values(self._data, self._session.m.idx))
+                except ValueError:  # a placement outside the universe (cannot happen by construction): rebuild
+                    self._session, warm = None, False
+                else:
+                    self._session.timings["update"] = time.perf_counter() - t0
+        if self._session is None:  # build (its timings: build, handover)
+            self._session = _Session(self._data, strong=self._strong, universe=self._universe(), mutable=True)
+            self.rebuilds += 1
+        session = self._session
+        session.data = self._data
+        session.counts = {}
+        self._dirty_values = False
+        solution = session.solve(warm=warm, start=start)
+        solution.seconds = time.perf_counter() - start
+        self._last = solution
+        return solution
+
+    def plan(self):
+        """The last solution as a :class:`optimizer.results.PlanResult` (solving first if needed)."""
+        from optimizer.results import build_results
+
+        if self._last is None:
+            self.solve()
+        return build_results(self._data, self._last)
