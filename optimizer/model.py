@@ -492,7 +492,86 @@ def build_model(data: PlanningData, strong: bool = True, *, universe: PlanningDa
         for name in STRENGTHENINGS:
             _STRENGTHENING[name](m, data)
     define_stage2_objective(m, data)  # stage 2
+    define_backfill_reserves(m, data)  # analysis option: resilient plan
+    define_fairness_cap(m, data)  # analysis option: ε-constraint of the trade-off curve
     return m
+
+
+def define_backfill_reserves(m, data: PlanningData) -> None:
+    """Resilient plan (analysis option ``data.reserve_priority``): backfill reserves on essential lines.
+
+    For placements k = (n,u,s) on lines of priority ≤ ρ, reserves r[k] ∈ {0,…,ub[k]} are
+    pledged units kept at home, earmarked for line (u,s):
+
+        Σ_s x[n,u,s] + Σ_s r[n,u,s] ≤ pledge[n,u]                    (reserves come out of the pledge)
+        P[n] + Σ p[u]·r[n,u,s] ≤ cap[n]                              (and fit under the cap)
+        Σ c[n,u]·(x + r)[n,u,s] ≤ budget[n]                          (and the budget, were they sent)
+        Σ_{n' ≠ n} r[n',u,s] ≥ x[n,u,s]     for every essential placement (n,u,s)
+
+    so whichever single nation withdraws from an essential line, the others'
+    reserves there can replace its units.  A line that only one nation can
+    serve is exempt (no reserve could exist).  Reserves are not deployed: they
+    count in no personnel, cost or shortfall figure.  Off (no variables) in a
+    plain plan.
+    """
+    m.reserve_keys = []
+    priority = getattr(data, "reserve_priority", None)
+    if priority is not None:
+        essential = {(r.unit_type, r.sector) for r in data.requirements.itertuples() if int(r.priority) <= priority}
+        m.reserve_keys = [k for k in m.idx.triples if (k[1], k[2]) in essential]
+    m.reserve = pyo.Var(m.reserve_keys, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.idx.upper_bound[(n, u, s)]))
+    m.reserves = pyo.ConstraintList()
+    if not m.reserve_keys:
+        return
+    reserved = set(m.reserve_keys)
+    pledged = {(r.nation, r.unit_type): int(r.max_units) for r in data.pledges.itertuples()}
+    for (n, u), keys in m.idx.by_pledge.items():
+        held = [k for k in keys if k in reserved]
+        if held:
+            m.reserves.add(sum(m.units[k] for k in keys) + sum(m.reserve[k] for k in held) <= pledged[(n, u)])
+    cap = data.nations["cap_personnel"]
+    budget = data.nations["budget_musd"]
+    for n, keys in m.idx.by_nation.items():
+        held = [k for k in keys if k in reserved]
+        if not held:
+            continue
+        m.reserves.add(sum(m.idx.personnel[k] * m.units[k] for k in keys) + sum(m.idx.personnel[k] * m.reserve[k] for k in held) <= int(cap[n]))
+        b = budget[n]
+        if b is not None and b == b:
+            m.reserves.add(sum(m.idx.cost[k] * m.units[k] for k in keys) + sum(m.idx.cost[k] * m.reserve[k] for k in held) <= float(b))
+    for (u, s), keys in m.idx.by_line.items():
+        if not any(k in reserved for k in keys):
+            continue
+        for k in keys:
+            others = [j for j in keys if j[0] != k[0]]
+            if others:  # a line only one nation can serve cannot be covered: it is exempt (and reported so)
+                m.reserves.add(sum(m.reserve[j] for j in others) >= m.units[k])
+
+
+def define_fairness_cap(m, data: PlanningData) -> None:
+    """Trade-off sweep (analysis option ``data.fairness_cap`` = ε): in stage 2 only,
+
+        Σ_n e[n] + Σ_{n without placements} fair[n] ≤ ε,   e[n] ≥ ±(P[n] − fair[n])
+
+    with its own deviation variables e (stage 2's may not exist when fairness is
+    unweighted).  The rows are built inactive; the solve activates
+    ``m.stage2_rows`` for stage 2, so the stage-1 optimum is never touched.
+    """
+    m.stage2_rows = pyo.ConstraintList()
+    eps = getattr(data, "fairness_cap", None)
+    placed = list(m.idx.by_nation) if eps is not None else []
+    m.cap_deviation = pyo.Var(placed, domain=pyo.NonNegativeReals)
+    if eps is None:
+        m.stage2_rows.deactivate()
+        return
+    fair = data.nations["fair_personnel"]
+    for n in placed:
+        personnel = sum(m.idx.personnel[k] * m.units[k] for k in m.idx.by_nation[n])
+        m.stage2_rows.add(m.cap_deviation[n] >= personnel - float(fair[n]))
+        m.stage2_rows.add(m.cap_deviation[n] >= float(fair[n]) - personnel)
+    unplaced = float(sum(fair[n] for n in data.nations.index if n not in m.idx.by_nation))
+    m.stage2_rows.add(sum(m.cap_deviation[n] for n in placed) + unplaced <= float(eps))
+    m.stage2_rows.deactivate()
 
 
 _STRENGTHENING = {

@@ -34,6 +34,7 @@ class PlanResult:
     solver: dict
     source: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    reserves: pd.DataFrame | None = None  # resilient plans (analysis): units earmarked as backfill reserves
     sectors: pd.DataFrame | None = None  # sector, risk, needs_lead (the report's sector map)
     pledges: pd.DataFrame | None = None  # nation, unit_type, max_units, used_units (the report's "what binds")
 
@@ -92,6 +93,7 @@ def build_results(data: PlanningData, solution: Solution) -> PlanResult:
         warnings=data.warnings,
         sectors=_sectors(data),
         pledges=_pledges(data, alloc),
+        reserves=getattr(solution, "reserves", None),
     )
 
 

@@ -74,6 +74,7 @@ class Solution:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    reserves: pd.DataFrame | None = None  # resilient plans only: nation, unit_type, sector, units held in reserve
 
 
 def _solver() -> Highs:
@@ -286,6 +287,8 @@ class _Session:
 
         m.stage2.deactivate()
         m.stage1.activate()
+        if hasattr(m, "stage2_rows"):
+            m.stage2_rows.deactivate()  # analysis ε-constraint: stage 2 only
         m.stage1_rhs = float("inf")
         t0 = time.perf_counter()
         start1 = self._start(self.last) if warm and self.last is not None else None
@@ -308,6 +311,8 @@ class _Session:
                 m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
             m.stage1.deactivate()
             m.stage2.activate()
+            if hasattr(m, "stage2_rows"):
+                m.stage2_rows.activate()
             t0 = time.perf_counter()
             start2 = self._start(values)
             self.timings["handover"] += time.perf_counter() - t0
@@ -330,6 +335,11 @@ class _Session:
             self.last = values
 
         chosen = self._units(values) if has1 else {}
+        reserve_keys = getattr(m, "reserve_keys", [])
+        reserves = pd.DataFrame(
+            [(*k, int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
+            columns=["nation", "unit_type", "sector", "units"],
+        ) if reserve_keys else None
         units = pd.DataFrame(
             [(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0],
             columns=["nation", "unit_type", "sector", "units"],
@@ -358,6 +368,7 @@ class _Session:
             seconds=time.perf_counter() - start,
             timings=dict(self.timings),
             counts=counts,
+            reserves=reserves,
         )
 
     def _leads(self, values: dict[int, float], chosen: dict[tuple, int]) -> pd.DataFrame:

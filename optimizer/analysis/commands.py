@@ -125,7 +125,9 @@ def explain(workbook, dask, workers, out, overrides):
 @_common
 @click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True, help="Monte Carlo samples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Root seed of the Monte Carlo draws.")
-def stress(workbook, dask, workers, out, overrides, samples, seed):
+@click.option("--resilient/--no-resilient", default=True, show_default=True,
+              help="Also plan with backfill reserves on essential lines and compare with the nominal plan.")
+def stress(workbook, dask, workers, out, overrides, samples, seed, resilient):
     """Withdrawal stress of WORKBOOK's plan: N-1, N-2 and Monte Carlo (stress.json)."""
     from optimizer.analysis.executor import make_executor, terminal_progress
     from optimizer.analysis.stress import format_stress
@@ -134,10 +136,15 @@ def stress(workbook, dask, workers, out, overrides, samples, seed):
     raw = _load(workbook, overrides)
 
     def run():
-        with make_executor(dask, workers) as ex:
-            return run_stress(raw, ex, samples=samples, seed=seed, progress=terminal_progress("solves"))
+        from optimizer.analysis.resilience import resilient_comparison
 
-    report = {**_guard(run).to_dict(), **_provenance(workbook, raw)}
+        with make_executor(dask, workers) as ex:
+            result = run_stress(raw, ex, samples=samples, seed=seed, progress=terminal_progress("solves")).to_dict()
+            if resilient:
+                result["resilient"] = resilient_comparison(raw, ex, terminal_progress("resilient"))
+            return result
+
+    report = {**_guard(run), **_provenance(workbook, raw)}
     target = _out_dir(out, raw) / "stress.json"
     _write(target, report)
     click.echo(format_stress(report))
@@ -155,8 +162,11 @@ def frontier(workbook, dask, workers, out, overrides):
     raw = _load(workbook, overrides)
 
     def run():
+        from optimizer.analysis.frontier import cost_fairness_tradeoff
+
         with make_executor(dask, workers) as ex:
-            return {"conditions": condition_frontier(raw, ex, terminal_progress("solves"))}
+            return {"conditions": condition_frontier(raw, ex, terminal_progress("solves")),
+                    "tradeoff": cost_fairness_tradeoff(raw, ex, progress=terminal_progress("trade-off"))}
 
     result = {**_guard(run), **_provenance(workbook, raw)}
     target = _out_dir(out, raw) / "frontier.json"

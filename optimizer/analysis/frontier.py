@@ -53,6 +53,10 @@ def format_frontier(result: dict) -> str:
     for r in result["conditions"]:
         out.append(f"  {yn(r['ceasefire_in_place']):<10}{yn(r['un_mandate']):<5}{yn(r['us_backstop']):<5}"
                    f"{r['max_personnel']:>10,}{r['planned_personnel']:>10,}{r['shortfall_score']:>12,.0f}{r['lines_unfilled']:>10}")
+    if result.get("tradeoff"):
+        out.append("cost–fairness trade-off (same shortfall score):")
+        for p in result["tradeoff"]:
+            out.append(f"  cost {p['cost_musd']:>12,.1f} M USD   deviation from fair shares {p['fairness_deviation']:>10,.0f}   {p['label']}")
     return "\n".join(out)
 
 

@@ -162,4 +162,10 @@ def format_stress(report: dict, top: int = 8) -> str:
     q = mc["shortfall_quantiles"]
     out.append(f"Monte Carlo: {mc['samples']} samples (seed {mc['seed']}, {mc['distinct_solves']} distinct solves): "
                f"P(force target met) = {mc['p_target_met']:.2f}; shortfall median {q.get('q50', 0):,.0f}, 95th percentile {q.get('q95', 0):,.0f}")
+    res = report.get("resilient")
+    if res:
+        out.append(f"resilient plan (backfill reserves on priority-{res['essential_priority']} lines): "
+                   f"shortfall score {res['resilient']['shortfall_score']:,.0f} vs {res['nominal']['shortfall_score']:,.0f} nominal; "
+                   f"essential units nobody could replace after a single withdrawal: {res['resilient']['uncovered_essential_units_total']} "
+                   f"vs {res['nominal']['uncovered_essential_units_total']}")
     return "\n".join(out)
