@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
-from optimizer.analysis.executor import make_executor
 from optimizer.analysis.frontier import cost_fairness_tradeoff
 from optimizer.analysis.resilience import resilient_comparison, uncovered_after_withdrawal
 from optimizer.data import build_planning_data
@@ -14,20 +11,7 @@ from optimizer.pipeline import plan_data
 from optimizer.reader import read_tables
 from optimizer.synthetic import write_workbook_from_tables
 
-INF = "Infantry company"
-UNIT = {"unit_type": INF, "domain": "land", "personnel": 100, "annual_cost_musd": 10}
-
-
-def nation(name, **kw):
-    row = {"nation": name, "status": "committed", "active_personnel": 100_000, "gdp_busd": 100}
-    row.update(kw)
-    return row
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with make_executor(workers=2) as executor:
-        yield executor
+from tests.test_analysis import INF, UNIT, nation, pool  # noqa: F401  (pool is a fixture)
 
 
 def _raw(tmp_path, scenario, tables):
