@@ -13,6 +13,15 @@ ss = st.session_state
 PLAN_PAGE = "app_pages/plan.py"
 
 
+def saved_report(name: str) -> bytes:
+    """report.pdf of a saved scenario's plan, built when the download is clicked."""
+    writer = state.report_writer()
+    loaded = state.store().load(name)
+    if writer is None or loaded.solved is None:
+        raise ScenarioError(f"scenario '{name}' has no plan to report")
+    return writer(loaded.solved.plan)
+
+
 def _on_save() -> None:
     inputs = ss.inputs
     solved = state.service().with_xlsx(inputs.key, timeout=30)  # its plan.xlsx may be a moment behind
@@ -139,6 +148,13 @@ def render() -> None:
         with st.popover("Delete…", icon=":material/delete:"):
             st.write(f"Delete '{md(ss.sel_scenario)}' for everyone? This cannot be undone.")
             st.button("Delete", on_click=_on_delete, key="delete_btn", type="primary")
+    selected = next((i for i in infos if i.name == ss.sel_scenario), None)
+    if selected is not None and selected.has_plan and not selected.problem and state.report_writer() is not None:
+        import functools
+
+        st.download_button(f"report.pdf of '{selected.name}'", data=functools.partial(saved_report, selected.name),
+                           file_name=f"report-{selected.name}.pdf", mime="application/pdf", key="dl_saved_report",
+                           icon=":material/download:", on_click="ignore", help="The PDF allocation report of this saved scenario's plan")
 
 
 render()

@@ -144,6 +144,11 @@ def test_scenarios_page_saves_lists_loads_renames_and_deletes(models):
     at.button(key="save_btn").click().run()
     assert "Saved 'alpha' with its plan" in texts(at.success)
     assert (models / "alpha" / "plan.json").is_file()
+    assert not at.exception  # the page lists 'alpha' and offers its report.pdf
+    from app_pages import state as app_state
+
+    writer = app_state.report_writer()
+    assert writer is not None and writer(ScenarioStore(models).load("alpha").solved.plan)[:5] == b"%PDF-"
     at.text_input(key="save_name").set_value("../etc").run()
     at.button(key="save_btn").click().run()
     assert "Not saved" in texts(at.error)
