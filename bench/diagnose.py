@@ -69,7 +69,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, (inc, bound, secs) in results.items():
         value = inc if name == "LP" else bound
-        share = (value - lp) / (mip - lp) if mip - lp > 1e-9 else 1.0
+        share = max(0.0, (value - lp) / (mip - lp)) if mip - lp > 1e-9 else 1.0
         print(f"| {name} | {value:,.0f} | {100 * share:.0f} % | {secs:.2f} |")
 
 

@@ -14,7 +14,7 @@ is its own and no cache carries over.  Per instance and engine it records the
 time to read (+ validate + index), build the model, hand it over to HiGHS
 (and every later transfer: stage-2 row and objective, warm start, reading the
 solution back), solve stage 1, solve stage 2 (HiGHS's own run times) and
-write ``plan.json`` + ``plan.xlsx``; the status, gap and scores; peak memory;
+write (the plan's tables, ``plan.json`` and ``plan.xlsx``); the status, gap and scores; peak memory;
 and the size of the model HiGHS received (columns, integer columns, rows,
 nonzeros).  Engines:
 
@@ -98,20 +98,22 @@ def git_commit() -> str:
 # ---------------------------------------------------------------- one instance (in the child)
 
 
-def _write(plan_result) -> float:
+def _write(data, solution) -> tuple[object, float]:
+    """The plan's tables, plan.json and plan.xlsx (into a temporary folder); the seconds it took."""
     from optimizer.outputs import write_plan_json, write_plan_xlsx
+    from optimizer.results import build_results
 
     t0 = time.perf_counter()
+    plan_result = build_results(data, solution)
     with tempfile.TemporaryDirectory() as tmp:
         write_plan_json(plan_result, Path(tmp) / "plan.json")
         write_plan_xlsx(plan_result, Path(tmp) / "plan.xlsx")
-    return time.perf_counter() - t0
+    return plan_result, time.perf_counter() - t0
 
 
 def measure(path: Path, engine: str, formulation: str, sets: tuple[str, ...]) -> dict:
     """Read, solve and write one workbook; every figure of one benchmark row."""
     from optimizer.data import load_planning_data
-    from optimizer.results import build_results
 
     t0 = time.perf_counter()
     data = load_planning_data(path, sets)
@@ -125,8 +127,7 @@ def measure(path: Path, engine: str, formulation: str, sets: tuple[str, ...]) ->
         from bench.floor import solve_floor
 
         solution = solve_floor(data, strong=strong)
-    plan = build_results(data, solution)
-    write_s = _write(plan)
+    plan, write_s = _write(data, solution)
     t = solution.timings
     row = {
         "status": solution.status,

@@ -580,4 +580,4 @@ _STRENGTHENING = {
     "takes_part_link": define_takes_part_link,
 }
 #: The strengthenings the strong formulation adds, in order (each measured: docs/performance.md).
-STRENGTHENINGS: tuple[str, ...] = ("lead_cover",)
+STRENGTHENINGS: tuple[str, ...] = ("lead_cover", "takes_part_link")

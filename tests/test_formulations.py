@@ -202,3 +202,46 @@ def _write_state(planner: Planner, path) -> None:
         tables[name] = [{c: (None if v != v else v) for c, v in zip(cols, row)} for row in frame[cols].itertuples(index=False, name=None)]
     scenario = {k: v for k, v in planner.scenario.items() if v is not None}
     write_workbook_from_tables(path, scenario, tables)
+
+
+def _violations(m, values: dict[int, float]) -> list[str]:
+    """Rows and bounds of the model that ``values`` (by variable id) violate."""
+    import pyomo.environ as pyo
+
+    by_id = {id(v): v for v in m.component_data_objects(pyo.Var)}
+    for vid, value in values.items():
+        by_id[vid].set_value(value, skip_validation=True)
+    bad = []
+    for v in by_id.values():
+        lb, ub, value = v.lb, v.ub, v.value if v.value is not None else 0.0
+        if (lb is not None and value < lb - 1e-6) or (ub is not None and value > ub + 1e-6):
+            bad.append(f"{v.name} = {value} outside [{lb}, {ub}]")
+        if v.is_integer() and abs(value - round(value)) > 1e-6:
+            bad.append(f"{v.name} = {value} not integer")
+    for c in m.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(c.body)
+        if (c.has_lb() and body < pyo.value(c.lower) - 1e-6) or (c.has_ub() and body > pyo.value(c.upper) + 1e-6):
+            bad.append(f"{c.name}: {body} outside [{pyo.value(c.lower) if c.has_lb() else None}, {pyo.value(c.upper) if c.has_ub() else None}]")
+    return bad
+
+
+def test_every_start_handed_to_highs_is_a_feasible_plan(monkeypatch, tmp_path):
+    """Stage 2's start (from stage 1) and a re-solve's (the previous plan, repaired to the new bounds)."""
+    starts = []
+    original = _Session._set_start
+
+    def capture(self, values):
+        starts.append(_violations(self.m, values))
+        return original(self, values)
+
+    monkeypatch.setattr(_Session, "_set_start", capture)
+    planner = Planner(DEFAULT_WORKBOOK)
+    planner.solve()
+    used = planner.plan().allocations
+    biggest = used.groupby("nation")["units"].sum().idxmax()
+    planner.set_pledge(biggest, used[used["nation"] == biggest]["unit_type"].iloc[0], 0)  # the plan loses units
+    planner.solve()
+    planner.set_switch("ceasefire_in_place", False)  # nations that need a ceasefire drop out
+    planner.solve()
+    assert len(starts) >= 5  # stage 2 each time, stage 1 of each re-solve
+    assert all(v == [] for v in starts), [v[:3] for v in starts if v]
