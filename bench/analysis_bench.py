@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 def main() -> None:
     from distributed import LocalCluster
 
-    from optimizer.analysis.executor import make_executor
+    from optimizer.analysis.executor import make_executor, run_all
     from optimizer.analysis.stress import monte_carlo, n_minus_k
     from optimizer.analysis.variants import Variant, plan_variant
     from optimizer.reader import read_tables
@@ -47,6 +47,13 @@ def main() -> None:
 
     with make_executor(workers=2) as pool:
         pool.submit(int, 0).result()  # start the workers before timing
+        # N-1 alone (the target): the base plan and one re-plan per nation taking part.
+        t0 = time.perf_counter()
+        base = plan_variant(raw, Variant("base"))
+        taking_part = [n for n, p in base.nation_personnel.items() if p > 0]
+        singles = [(raw, Variant(f"without {n}", decline=(n,), key=(n,))) for n in taking_part]
+        run_all(pool, plan_variant, singles)
+        record("N-1, local pool, 2 workers", time.perf_counter() - t0, solves=1 + len(singles))
         t0 = time.perf_counter()
         base = plan_variant(raw, Variant("base"))
         n1, n2 = n_minus_k(raw, pool, base)

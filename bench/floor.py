@@ -140,7 +140,8 @@ class FloorModel:
     stage2_cost: np.ndarray  # full column cost vector of stage 2
     stage2_offset: float
     integer_columns: int
-    timings: dict = field(default_factory=dict)
+    # what a MIP start is computed from (as optimizer.solve._Session._start does)
+    start_parts: dict = field(default_factory=dict)
 
 
 def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
@@ -493,6 +494,14 @@ def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
     score_cols = np.concatenate([short[pos_line], gap[targets > 0]])
     score_w = np.concatenate([weight[pos_line], np.ones(int((targets > 0).sum()))])
     nat_of_e = np.arange(n_nat_placed) if len(e) else np.zeros(0, dtype=np.int64)
+    scope_masks = [np.ones(nT, dtype=bool) if g == "force" else (dom == g) for g, t_ in zip(SCOPES, targets) if t_ > 0]
+    start_parts = {
+        "line_of": line_of, "nlines": nlines, "short_col": new_of[short[pos_line]], "short_need": lmin[pos_line],
+        "short_line": np.flatnonzero(pos_line), "gap_col": new_of[gap[targets > 0]], "gap_target": targets[targets > 0],
+        "scope_masks": scope_masks, "y_col": new_of[y_of[needed]], "y_nation": np.flatnonzero(needed),
+        "pair_of_x": ns_code, "n_pairs": n_ns, "z_col": new_of[z_of[z_pairs]], "z_pair": z_pairs,
+        "v_col": new_of[v], "lead_pair": cand_pair if L else np.zeros(0, dtype=np.int64),
+    }
     return FloorModel(
         highs_lp=lp,
         num_col=n,
@@ -509,7 +518,33 @@ def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
         stage2_cost=cost2[order],
         stage2_offset=offset2,
         integer_columns=int(integer.sum()),
+        start_parts=start_parts,
     )
+
+
+def _start(fm: FloorModel, col: np.ndarray) -> np.ndarray:
+    """The MIP start for stage 2 from stage 1's columns, computed as the pyomo path computes it:
+    every variable from the units (slacks at max(0, ·), y, z, lead and v as the plan has them,
+    each fairness deviation at its least)."""
+    sp = fm.start_parts
+    units = np.maximum(np.rint(col[fm.x_col]), 0.0)
+    pers = units * fm.personnel
+    start = np.zeros(fm.num_col)
+    start[fm.x_col] = units
+    per_line = np.bincount(sp["line_of"], weights=units, minlength=sp["nlines"])
+    start[sp["short_col"]] = np.maximum(0.0, sp["short_need"] - per_line[sp["short_line"]])
+    for c, target, mask in zip(sp["gap_col"], sp["gap_target"], sp["scope_masks"]):
+        start[c] = max(0.0, float(target) - float(pers[mask].sum()))
+    placed = np.bincount(fm.nat_of_x, weights=pers, minlength=len(fm.fair_value))
+    start[sp["y_col"]] = (placed[sp["y_nation"]] > 0).astype(float)
+    per_pair = np.bincount(sp["pair_of_x"], weights=pers, minlength=sp["n_pairs"])
+    start[sp["z_col"]] = (per_pair[sp["z_pair"]] > 0).astype(float)
+    lead = (col[fm.lead_col] > 0.5).astype(float)
+    start[fm.lead_col] = lead
+    start[sp["v_col"]] = np.where(lead > 0, per_pair[sp["lead_pair"]], 0.0)
+    if len(fm.fair_col):
+        start[fm.fair_col] = np.abs(placed[fm.fair_nation] - fm.fair_value[fm.fair_nation])
+    return start
 
 
 def _highs(time_limit: float, rel_gap: float, abs_gap: float):
@@ -580,13 +615,8 @@ def solve_floor(data: PlanningData, strong: bool = True) -> Solution:
         h.setOptionValue("time_limit", max(remaining, 0.01))
         h.setOptionValue("mip_rel_gap", sc.mip_gap)
         h.setOptionValue("mip_abs_gap", 1e-6)
-        start_values = col1.copy()
-        if len(fm.fair_col):
-            units = np.rint(col1[fm.x_col])
-            placed = np.bincount(fm.nat_of_x, weights=units * fm.personnel, minlength=len(fm.fair_value))
-            start_values[fm.fair_col] = np.abs(placed[fm.fair_nation] - fm.fair_value[fm.fair_nation])
         sol = highspy.HighsSolution()
-        sol.col_value = start_values
+        sol.col_value = _start(fm, col1)
         sol.value_valid = True
         h.setSolution(sol)
         timings["handover"] += time.perf_counter() - t0

@@ -91,9 +91,14 @@ def stage_table(table: dict[tuple, dict], engine: str = "pyomo") -> str:
 def seed_table(before: dict[tuple, dict], after: dict[tuple, dict]) -> str:
     """Per instance: stage times and total, before and after, with the floor's total."""
     lines = [
-        "| instance | before: stage 1 | stage 2 | total | status | after: stage 1 | stage 2 | total | status, gap | floor total | overhead share | over the floor |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| instance | before: stage 1 | stage 2 | total | status | LP iterations | after: stage 1 | stage 2 | total | status, gap | LP iterations | floor total | overhead share | over the floor |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def work(r):
+        its = [r.get("stage1_lp_iterations"), r.get("stage2_lp_iterations")]
+        return f"{sum(i or 0 for i in its):,}" if any(i is not None for i in its) else "–"
+
     keys = sorted({(s, seed) for (s, seed, _e) in after}, key=lambda k: (SIZE_ORDER.index(k[0]), -1 if k[1] is None else k[1]))
     for size, seed in keys:
         b = before.get((size, seed, "pyomo"))
@@ -102,11 +107,11 @@ def seed_table(before: dict[tuple, dict], after: dict[tuple, dict]) -> str:
         name = size if seed is None else f"{size}-{seed}"
         cells = [name]
         for r in (b,):
-            cells += [fmt(r["stage1_s"]), fmt(r["stage2_s"]), fmt(r["total_s"]), r["status"]] if r else ["–"] * 4
+            cells += [fmt(r["stage1_s"]), fmt(r["stage2_s"]), fmt(r["total_s"]), f"{r['status']}, {r['gap']:.1e}", work(r)] if r else ["–"] * 5
         if a:
-            cells += [fmt(a["stage1_s"]), fmt(a["stage2_s"]), fmt(a["total_s"]), f"{a['status']}, {a['gap']:.1e}"]
+            cells += [fmt(a["stage1_s"]), fmt(a["stage2_s"]), fmt(a["total_s"]), f"{a['status']}, {a['gap']:.1e}", work(a)]
         else:
-            cells += ["–"] * 4
+            cells += ["–"] * 5
         cells.append(fmt(f["total_s"]) if f else "–")
         if a:
             share = (a["build_s"] + a["handover_s"]) / a["total_s"]
@@ -196,26 +201,32 @@ def plot(before: dict, after: dict, png: Path) -> None:
     axes[0].grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize=8)
 
-    stages = [("read_s", "read"), ("build_s", "build"), ("handover_s", "hand-over"), ("stage1_s", "stage 1"), ("stage2_s", "stage 2"), ("write_s", "write")]
-    colors = ["#bbbbbb", "#e6a23c", "#f56c6c", "#409eff", "#67c23a", "#909399"]
+    stages = [("read_s", "read"), ("build_s", "build"), ("handover_s", "hand-over"), ("stage1_s", "stage 1"), ("stage2_s", "stage 2"),
+              ("write_s", "write"), ("other_s", "other")]
+    colors = ["#bbbbbb", "#e6a23c", "#f56c6c", "#409eff", "#67c23a", "#909399", "#f0f0f0"]
     width = 0.38
+    for table in (before, after):
+        for r in table.values():
+            if "total_s" in r and "read_s" in r:
+                r["other_s"] = max(0.0, r["total_s"] - sum(r[k] for k, _ in stages[:-1]))
     for offset, (table, label) in zip((-width / 2, width / 2), ((before, "before"), (after, "after"))):
         bottoms = [0.0] * len(sizes)
         for (key, name), color in zip(stages, colors):
-            vals = []
+            shares = []
             for size in sizes:
                 rows = [r for (s, _seed, e), r in table.items() if s == size and e == "pyomo"]
-                vals.append(statistics.median(r[key] for r in rows) if rows else 0.0)
-            axes[1].bar([i + offset for i in range(len(sizes))], vals, width, bottom=bottoms, color=color,
+                total = sum(r["total_s"] for r in rows)
+                shares.append(100 * sum(r[key] for r in rows) / total if total else 0.0)
+            axes[1].bar([i + offset for i in range(len(sizes))], shares, width, bottom=bottoms, color=color,
                         label=name if label == "after" else None, edgecolor="white", linewidth=0.5)
-            bottoms = [b + v for b, v in zip(bottoms, vals)]
-        for i, b in enumerate(bottoms):
-            axes[1].text(i + offset, b, label, ha="center", va="bottom", fontsize=7)
-    axes[1].set_yscale("log")
+            bottoms = [b + v for b, v in zip(bottoms, shares)]
+        for i in range(len(sizes)):
+            axes[1].text(i + offset, 100.5, label, ha="center", va="bottom", fontsize=7)
+    axes[1].set_ylim(0, 125)
     axes[1].set_xticks(range(len(sizes)), [SIZE_LABEL[s] for s in sizes], fontsize=8)
-    axes[1].set_ylabel("median seconds, log scale")
-    axes[1].set_title("Where the time goes (medians, stacked)")
-    axes[1].legend(fontsize=7, ncol=3)
+    axes[1].set_ylabel("share of end-to-end time, % (all seeds)")
+    axes[1].set_title("Where the time goes (pyomo path)")
+    axes[1].legend(fontsize=7, ncol=4, loc="upper center")
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=120)

@@ -69,12 +69,12 @@ class ModelIndex:
 
 def index_placements(data: PlanningData) -> ModelIndex:
     t = data.triples
-    keys = list(zip(t["nation"], t["unit_type"], t["sector"]))
+    keys = list(zip(t["nation"].tolist(), t["unit_type"].tolist(), t["sector"].tolist()))
     idx = ModelIndex(
         triples=keys,
-        upper_bound=dict(zip(keys, (int(v) for v in t["upper_bound"]))),
-        personnel=dict(zip(keys, (int(v) for v in t["personnel"]))),
-        cost=dict(zip(keys, (float(v) for v in t["cost_musd"]))),
+        upper_bound=dict(zip(keys, (int(v) for v in t["upper_bound"].tolist()))),
+        personnel=dict(zip(keys, (int(v) for v in t["personnel"].tolist()))),
+        cost=dict(zip(keys, (float(v) for v in t["cost_musd"].tolist()))),
         by_nation=defaultdict(list),
         by_pledge=defaultdict(list),
         by_line=defaultdict(list),
@@ -83,7 +83,7 @@ def index_placements(data: PlanningData) -> ModelIndex:
         by_scope=defaultdict(list),
         lead_candidates=list(zip(data.lead_candidates["nation"], data.lead_candidates["sector"])),
     )
-    for key, domain in zip(keys, t["domain"]):
+    for key, domain in zip(keys, t["domain"].tolist()):
         n, u, s = key
         idx.by_nation[n].append(key)
         idx.by_pledge[(n, u)].append(key)
@@ -122,7 +122,7 @@ class ModelValues:
 def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
     """The current numbers of ``data`` over the placements of ``idx`` (a superset of ``data``'s)."""
     t = data.triples
-    current = dict(zip(zip(t["nation"], t["unit_type"], t["sector"]), (int(v) for v in t["upper_bound"])))
+    current = dict(zip(zip(t["nation"].tolist(), t["unit_type"].tolist(), t["sector"].tolist()), (int(v) for v in t["upper_bound"].tolist())))
     unknown = set(current) - set(idx.upper_bound)
     if unknown:
         raise ValueError(f"{len(unknown)} placements are outside the model's index, e.g. {sorted(unknown)[0]}")
@@ -174,12 +174,12 @@ def set_values(m, values: ModelValues) -> None:
 def _linear(terms) -> LinearExpression:
     """Σ coef·var over ``(coef, var)`` pairs as one flat pyomo LinearExpression.
 
-    Built directly rather than with ``sum()``: pyomo then takes its fast path
-    both here and when it hands the rows to HiGHS (about 20× faster than an
-    expression grown term by term; see docs/performance.md).  The terms keep
-    the order given, which fixes the order HiGHS numbers the columns in.
+    Built directly rather than grown with ``sum()``: the terms keep exactly
+    the order given, which fixes the order HiGHS numbers the columns in (the
+    floor, ``bench/floor.py``, reproduces it), and pyomo hands the row over
+    on its linear fast path.  A coefficient of 1 is the bare variable.
     """
-    return LinearExpression([MonomialTermExpression((c, v)) for c, v in terms])
+    return LinearExpression([v if c.__class__ is int and c == 1 else MonomialTermExpression((c, v)) for c, v in terms])
 
 
 def _personnel_terms(m, keys, sign: int = 1) -> list:

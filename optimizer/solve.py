@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import MonomialTermExpression
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -252,6 +253,21 @@ class _Session:
             start[id(m.fair_deviation[n])] = abs(placed[n] - pyo.value(m.fair[n]))
         return start
 
+    def _objectives(self, values: dict[int, float]) -> tuple[float, float]:
+        """(shortfall score, stage-2 objective) of a start, from its values."""
+        m = self.m
+        score = sum(pyo.value(w) * values.get(id(v), 0.0) for w, v in m.score_terms)
+        cost = 0.0
+        for arg in m.stage2_expr.expr.args:  # a LinearExpression: monomials, bare variables, the constant
+            if isinstance(arg, MonomialTermExpression):
+                coef, var = arg.args
+                cost += pyo.value(coef) * values.get(id(var), 0.0)
+            elif getattr(arg, "is_variable_type", lambda: False)():
+                cost += values.get(id(arg), 0.0)
+            else:
+                cost += pyo.value(arg)
+        return score, cost
+
     def _run(self, stage: str, time_limit: float, rel_gap: float, abs_gap: float, start: dict[int, float] | None):
         opt = self.opt
         opt.config.time_limit = max(time_limit, 0.01)
@@ -306,7 +322,8 @@ class _Session:
         weighted = sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0
         remaining = deadline - time.perf_counter()
         if has1 and weighted and remaining > 0.01:
-            m.stage1_rhs = float(res1.incumbent_objective) + 0.5
+            best = float(res1.incumbent_objective)
+            m.stage1_rhs = best + 0.5
             if not len(m.stage1_bound):
                 m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
             m.stage1.deactivate()
@@ -315,6 +332,10 @@ class _Session:
                 m.stage2_rows.activate()
             t0 = time.perf_counter()
             start2 = self._start(values)
+            if start1 is not None:  # a re-solve: the previous plan may still be as good in stage 1, and better in stage 2
+                score1, cost1 = self._objectives(start1)
+                if score1 <= best + 0.5 and cost1 < self._objectives(start2)[1]:
+                    start2 = start1
             self.timings["handover"] += time.perf_counter() - t0
             res2 = self._run("stage2", remaining, sc.mip_gap, 1e-6, start2)
             if _has_solution(res2):

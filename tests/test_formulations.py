@@ -102,6 +102,9 @@ def test_the_floor_reaches_the_same_stage1_score(seed, tmp_path):
     ours, floor = solve(data), solve_floor(data)
     assert ours.stage1_proven and floor.stage1_proven
     assert _same_score(ours.stage1_score, floor.stage1_score)
+    # the same LP, options and MIP starts: single-threaded HiGHS does the very same work
+    work = [k for k in ours.counts if k.endswith(("_nodes", "_lp_iterations"))]
+    assert {k: ours.counts[k] for k in work} == {k: floor.counts.get(k) for k in work}
 
 
 def test_stage2_starts_from_the_stage1_plan(monkeypatch):
