@@ -64,16 +64,31 @@ def _on_upload() -> None:
     if file is None:
         return
     ss.upload_gen = ss.get("upload_gen", 0) + 1  # a fresh, empty uploader next time
-    path = state.save_uploaded(file)
+    path = None
     try:
+        path = state.save_uploaded(file)
         imported = inputs_from_workbook(path)
+    except Exception as exc:  # noqa: BLE001 - a hostile or damaged upload must never break the session
+        state.log.exception("upload of %r failed", file.name)
+        ss.upload_report = {"name": file.name, "rejected": True, "issues": [f"it could not be read ({type(exc).__name__})"], "warnings": []}
+        return
     finally:
-        path.unlink(missing_ok=True)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def shown(issue) -> str:
+        """The problem in one line, naming the user's file (the reader names its private temporary copy)."""
+        text = issue.message if issue.sheet is None and issue.row is None and issue.column is None else str(issue)
+        text = text.replace(str(path), file.name)
+        if text.startswith(f"{path.name}: "):
+            text = text[len(path.name) + 2:]
+        return " ".join(text.replace(path.name, file.name).split())
+
     ss.upload_report = {
         "name": file.name,
         "rejected": imported.rejected,
-        "issues": [str(i) for i in imported.issues],
-        "warnings": list(imported.warnings),
+        "issues": [shown(i) for i in imported.issues],
+        "warnings": [str(w).replace(path.name, file.name) for w in imported.warnings],
     }
     if not imported.rejected:
         state.set_inputs(imported.inputs, origin=file.name)

@@ -13,6 +13,20 @@ import math
 from optimizer.schema import NO_WORDS, YES_WORDS, Column, Kind
 
 
+# The error values Excel saves in place of a formula's result (``t="e"`` cells);
+# openpyxl hands them over as text, so "#N/A" would otherwise pass as a name.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!",
+})
+
+# No number in a planning workbook comes near this (a billion persons, a billion
+# million USD); beyond it values stop being exact machine integers (int64 ends at
+# 9.2e18) and the solver's arithmetic breaks down, so a larger one is a typo or junk.
+MAX_MAGNITUDE = 1e9
+TOO_LARGE = f"is too large (more than {MAX_MAGNITUDE:,.0f} in size); is it a typo?"
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -24,6 +38,8 @@ def _shown(value: object) -> str:
 def _to_number(value: object) -> tuple[float | None, str | None]:
     if isinstance(value, bool):
         return None, "is a yes/no value, not a number"
+    if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:
+        return None, TOO_LARGE  # before float(): that raises OverflowError for a 400-digit integer
     if isinstance(value, (int, float)):
         f = float(value)
     elif isinstance(value, str):
@@ -31,14 +47,28 @@ def _to_number(value: object) -> tuple[float | None, str | None]:
         try:
             f = float(text)
         except ValueError:
-            return None, "is text, not a number"
+            return None, _percent_hint(text) or "is text, not a number"
     elif isinstance(value, (_dt.date, _dt.datetime, _dt.time, _dt.timedelta)):
         return None, "is a date or time, not a number"
     else:
         return None, "is not a number"
     if not math.isfinite(f):
         return None, "is not a finite number"
+    if abs(f) > MAX_MAGNITUDE:
+        return None, TOO_LARGE
     return f, None
+
+
+def _percent_hint(text: str) -> str | None:
+    """'8%' typed as text: say how to enter it (the contract's shares are fractions)."""
+    if text.endswith("%"):
+        try:
+            share = float(text[:-1].strip()) / 100
+        except ValueError:
+            return None
+        if math.isfinite(share):
+            return f"is a percentage typed as text; enter the fraction {share:g} instead"
+    return None
 
 
 def _looks_grouped(text: str) -> bool:
@@ -50,6 +80,8 @@ def _looks_grouped(text: str) -> bool:
 
 def parse_cell(column: Column, value: object) -> tuple[object, str | None]:
     """Parse a non-blank cell for ``column``; check its range and choices."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return None, f"is an Excel error value ({value.strip().upper()}); fix the formula that produced it"
     kind = column.kind
     if kind is Kind.TEXT:
         if isinstance(value, bool):

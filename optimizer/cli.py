@@ -2,13 +2,18 @@
 
 Exit codes (contract section 4): 0 a plan was written; 2 the input was
 rejected (every problem listed on stderr with sheet, row and column; nothing
-written); 1 any other failure, one clear line, nothing half-written.
+written); 1 any other failure, one clear line, nothing half-written; 130
+interrupted (Ctrl-C), nothing half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -17,6 +22,8 @@ from optimizer.errors import InputError
 
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERRUPTED_SOLVING = "forceplan: interrupted while reading or solving; nothing was written"
 
 
 def safe_folder_name(name: str) -> str:
@@ -26,11 +33,54 @@ def safe_folder_name(name: str) -> str:
     return cleaned[:80] or "scenario"
 
 
-def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tuple[object, Path]:
-    """Read, solve and write; returns (PlanResult, output folder).  Raises InputError."""
-    from optimizer.pipeline import plan_workbook, write_outputs
+@contextlib.contextmanager
+def interrupt_exits_at_once(message: str):
+    """While reading and solving, Ctrl-C ends the process at once: ``message`` on stderr, exit 130.
 
-    plan = plan_workbook(workbook, overrides)
+    A KeyboardInterrupt cannot be relied upon here: HiGHS runs Python
+    callbacks during the solve, and one raised inside them is caught and
+    turned into an "interrupted" result, which the two-stage solve reports as
+    a ``time_limit`` plan (and then writes, exit 0).  Nothing is being written
+    in this phase, so ending the process at once cannot leave anything
+    half-written.  The message goes to a copy of the standard error taken on
+    entry, because pyomo redirects ``sys.stderr`` (and file descriptor 2)
+    while the solver runs.  Outside the main thread (no signal handlers
+    there) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        err = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no real stderr (an embedding, a test runner)
+        err = None
+
+    def handler(signum, frame):
+        if err is not None:
+            with contextlib.suppress(OSError):
+                os.write(err, (message + "\n").encode("utf-8", "replace"))
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if err is not None:
+            os.close(err)
+
+
+def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tuple[object, Path]:
+    """Read, solve and write; returns (PlanResult, output folder).  Raises InputError.
+
+    Ctrl-C while reading or solving exits 130 at once (:func:`interrupt_exits_at_once`);
+    while writing it raises KeyboardInterrupt, and the staged outputs are
+    discarded (:func:`optimizer.pipeline.write_outputs`).
+    """
+    with interrupt_exits_at_once(INTERRUPTED_SOLVING):
+        from optimizer.pipeline import plan_workbook, write_outputs
+
+        plan = plan_workbook(workbook, overrides)
     out_dir = Path(out) if out else Path("reports") / safe_folder_name(plan.scenario["name"])
     src = Path(workbook).resolve()
     if any((out_dir / name).resolve() == src for name in ("plan.json", "plan.xlsx", "report.pdf")):
@@ -52,9 +102,10 @@ def cli() -> None:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: bool) -> None:
     """Plan the force for WORKBOOK and write plan.json, plan.xlsx and report.pdf."""
-    from optimizer.report import ReportError
-    from optimizer.solve import SolverFailure
-    from optimizer.summary import format_summary
+    with interrupt_exits_at_once(INTERRUPTED_SOLVING):  # Ctrl-C during these imports: exit 130 too
+        from optimizer.report import ReportError
+        from optimizer.solve import SolverFailure
+        from optimizer.summary import format_summary
 
     try:
         plan, out_dir = run_solve(workbook, out, overrides)
@@ -66,7 +117,7 @@ def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: boo
         sys.exit(EXIT_FAILURE)
     except KeyboardInterrupt:
         click.echo("forceplan: interrupted; nothing was written half-way", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except click.UsageError:
         raise
     except ReportError as exc:

@@ -28,31 +28,41 @@ def plan_workbook(path: str | os.PathLike, overrides: list[str] | tuple[str, ...
 
 
 def write_outputs(plan: PlanResult, out_dir: str | os.PathLike, *, report: bool = True) -> list[Path]:
-    """Write every output of a plan into ``out_dir``, each file atomically; return their paths.
+    """Write every output of a plan into ``out_dir`` and return their paths:
+    ``plan.xlsx``, ``plan.json``, then ``report.pdf`` (unless ``report=False``).
 
-    Order: ``plan.xlsx``, ``plan.json``, then ``report.pdf`` (unless ``report=False``).
-    If the report fails, the xlsx and json are already complete; a stale
+    All or nothing (:func:`optimizer.atomic.staged_files`): each file is written
+    in full to a hidden temporary file first; only then are they renamed into
+    place, ``plan.json`` last (a new ``plan.json`` means the whole run is in
+    place), with Ctrl-C held back for those few renames.  Any failure or
+    interruption before that (KeyboardInterrupt included) leaves every earlier
+    output exactly as it was.
+
+    If only the report fails, the xlsx and json are still put in place, a stale
     ``report.pdf`` from an earlier plan is removed (so no report contradicts
     plan.json) and :class:`optimizer.report.ReportError` is raised, naming
     the cause in one line; ``forceplan report DIR`` rebuilds it.
     """
+    from optimizer.atomic import staged_files
     from optimizer.outputs import plan_to_dict, write_plan_json, write_plan_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "plan.xlsx", out / "plan.json"]
-    write_plan_xlsx(plan, written[0])
-    write_plan_json(plan, written[1])
-    if report:
-        from optimizer.report import ReportError, write_report
+    xlsx, json_path, pdf = out / "plan.xlsx", out / "plan.json", out / "report.pdf"
+    failure = None
+    with staged_files() as stage:
+        write_plan_xlsx(plan, stage.path(xlsx))
+        if report:
+            from optimizer.report import ReportError, write_report
 
-        pdf = out / "report.pdf"
-        try:
-            write_report(plan_to_dict(plan), pdf)
-        except BaseException as exc:
-            pdf.unlink(missing_ok=True)
-            if not isinstance(exc, Exception):
-                raise  # KeyboardInterrupt, SystemExit: as they are
-            raise ReportError(f"{pdf}: {type(exc).__name__}: {exc}") from exc
-        written.append(pdf)
-    return written
+            try:
+                write_report(plan_to_dict(plan), stage.path(pdf))
+            except Exception as exc:  # KeyboardInterrupt, SystemExit: as they are (nothing is put in place)
+                stage.drop(pdf)
+                stage.remove(pdf)
+                failure = ReportError(f"{pdf}: {type(exc).__name__}: {exc}")
+                failure.__cause__ = exc
+        write_plan_json(plan, stage.path(json_path))
+    if failure is not None:
+        raise failure
+    return [xlsx, json_path] + ([pdf] if report else [])

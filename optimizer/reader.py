@@ -12,8 +12,11 @@ openpyxl itself refuses XML entity bombs because ``defusedxml`` is installed.
 
 from __future__ import annotations
 
+import difflib
 import os
+import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +84,7 @@ def _check_file(path: Path) -> list[InputIssue]:
     if size == 0:
         return issue("the file is empty")
     if size > MAX_FILE_BYTES:
-        return issue(f"the file is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+        return issue(f"the file is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB")
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == OLE_MAGIC:
@@ -90,29 +93,93 @@ def _check_file(path: Path) -> list[InputIssue]:
             "remove the password or save it as .xlsx and try again"
         )
     if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK"):
+            return issue(
+                "is damaged or incomplete: it starts like an Excel workbook but cannot be opened "
+                "(cut short by a download or copy?); save it again from Excel"
+            )
         return issue("is not an Excel workbook (.xlsx)")
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()
             names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return issue(f"is not a readable workbook ({exc})")
+            mimetype = zf.read("mimetype")[:100] if "mimetype" in names and zf.getinfo("mimetype").file_size < 1000 else b""
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        return issue(f"is damaged or incomplete and cannot be opened ({_one_line(exc)})")
     if len(members) > MAX_ZIP_MEMBERS:
         return issue(f"has {len(members)} parts; a workbook has far fewer (limit {MAX_ZIP_MEMBERS})")
     total = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:
-        return issue(f"unpacks to {total / 1e6:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 1e6:.0f} MB")
+        return issue(f"unpacks to {total / 2**20:.0f} MB; the limit is {MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB")
     for m in members:
         if m.compress_size and m.file_size / m.compress_size > MAX_COMPRESSION_RATIO and m.file_size > 1_000_000:
             return issue(f"part {m.filename} is compressed {m.file_size // m.compress_size}:1, a sign of a zip bomb")
     if packed and total / packed > MAX_COMPRESSION_RATIO and total > 10_000_000:
         return issue("is compressed suspiciously well, a sign of a zip bomb")
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return issue("is an OpenDocument spreadsheet (.ods), not an Excel workbook; save it as .xlsx (Excel 2007-365)")
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         return issue("is a zip file but not an Excel workbook (.xlsx)")
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        return issue("contains macros (a macro-enabled workbook); save it as a plain .xlsx without macros")
-    return []
+    return [InputIssue(None, None, None, f"{path.name}: {msg}") for msg in _active_content(names)]
+
+
+def _active_content(names: set[str]) -> list[str]:
+    """Parts a planning workbook never needs and a hostile one uses: macros, ActiveX
+    controls, embedded (OLE) objects, links to other workbooks.  None of them is ever
+    run or followed here, but a workbook carrying them is refused so that what is
+    planned is exactly what the file shows (and nobody is invited to enable content)."""
+    ordered = sorted(names)
+    lowered = [n.lower() for n in ordered]
+    found = []
+    if any(n.endswith("vbaproject.bin") for n in lowered):
+        found.append("contains macros (a macro-enabled workbook); save it as a plain .xlsx without macros")
+    if any(n.startswith("xl/activex/") for n in lowered):
+        found.append("contains ActiveX controls; save a copy without them (Developer > Design Mode, delete the controls)")
+    embedded = [n for n, low in zip(ordered, lowered) if low.startswith("xl/embeddings/")]
+    if embedded:
+        found.append(f"contains embedded objects ({embedded[0]}); delete them and save, so only the tables remain")
+    if any(n.startswith("xl/externallinks/") for n in lowered):
+        found.append(
+            "links to another workbook (external links), so some values may be stale copies; "
+            "break the links in Excel (Data > Edit Links > Break Link) and save"
+        )
+    return found
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception as one short line: type and message, whitespace collapsed."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _root_causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it wraps (openpyxl re-raises parse errors as ValueError)."""
+    chain: list[BaseException] = []
+    while exc is not None and exc not in chain and len(chain) < 20:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
+
+
+def _unreadable(exc: BaseException) -> str:
+    """Why openpyxl could not read a workbook that passed the file checks, in one line."""
+    from xml.etree.ElementTree import ParseError
+
+    chain = _root_causes(exc)
+    for e in chain:
+        if any(c.__name__ == "DefusedXmlException" for c in type(e).__mro__) or "Entit" in type(e).__name__ or "DTD" in type(e).__name__:
+            return "it contains forbidden XML entities or a DTD (an XML bomb?)"
+    for e in chain:
+        if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError)):
+            return f"the file is damaged ({_one_line(e)}); save it again from Excel"
+        if isinstance(e, ParseError) or type(e).__name__ in ("XMLSyntaxError", "ExpatError"):
+            return f"a part of it is not well-formed XML, so the file is damaged ({_one_line(e)}); save it again from Excel"
+        if isinstance(e, KeyError) and "no item named" in str(e):
+            return f"a part of it is missing, so the file is damaged ({_one_line(e)}); save it again from Excel"
+    return _one_line(chain[-1])
 
 
 def _load(path: Path):
@@ -163,6 +230,20 @@ def _formula_cells(ws) -> set[tuple[int, int]]:
 # -------------------------------------------------------------------------- sheets
 
 
+def _declared_sheets(path: Path) -> set[str]:
+    """Sheet names ``xl/workbook.xml`` lists (normalised).  openpyxl silently drops a
+    listed sheet whose part is missing from the zip; this tells that damage apart
+    from a sheet that was never there."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            root = fromstring(zf.read("xl/workbook.xml"))
+    except Exception:  # unreadable: the sheet is simply reported missing
+        return set()
+    return {normalise_header(el.get("name")) for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"}
+
+
 def _find_sheet(wb, name: str):
     wanted = normalise_header(name)
     for title in wb.sheetnames:
@@ -171,8 +252,21 @@ def _find_sheet(wb, name: str):
     return None
 
 
-def _read_sheet(spec: Sheet, ws_values, ws_formulas, issues: list[InputIssue]) -> list[dict]:
-    """Parse a table sheet into dict rows (with ``_row``), recording every problem."""
+def _header_hint(spec: Sheet, rows: list[tuple[int, list]], header_at: int) -> str:
+    """When the first non-blank row lacks required columns: point at a row a few lines
+    down that has them all (a title typed above the header), else nothing."""
+    required = {c.name for c in spec.columns if c.required}
+    for excel_row, vals in rows[header_at + 1 : header_at + 11]:
+        if required <= {normalise_header(v) for v in vals}:
+            return f" (row {excel_row} looks like the header: delete the rows above it)"
+    return ""
+
+
+def _read_sheet(spec: Sheet, ws_values, ws_formulas, issues: list[InputIssue], letters: dict[str, str]) -> list[dict]:
+    """Parse a table sheet into dict rows (with ``_row``), recording every problem.
+
+    ``letters`` is filled with the Excel column letter of each contract column,
+    so the cross-sheet checks can name the cell too."""
     try:
         rows = _sheet_rows(ws_values)
     except _TooManyRows:
@@ -195,10 +289,12 @@ def _read_sheet(spec: Sheet, ws_values, ws_formulas, issues: list[InputIssue]) -
             continue
         positions.setdefault(key, idx)
     missing = [c.name for c in spec.columns if c.required and c.name not in positions]
+    hint = _header_hint(spec, rows, header_at) if missing else ""
     for name in missing:
-        issues.append(InputIssue(spec.name, header_row, name, "required column is missing from the header row"))
+        issues.append(InputIssue(spec.name, header_row, name, "required column is missing from the header row" + hint))
     if missing:
         return []
+    letters.update({name: get_column_letter(idx + 1) for name, idx in positions.items() if name in spec.column_names})
 
     parsed: list[dict] = []
     for excel_row, vals in rows[header_at + 1 :]:
@@ -272,13 +368,20 @@ def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: l
         if is_blank(raw):
             if (excel_row, v_idx + 1) in formulas:
                 issues.append(InputIssue("Scenario", excel_row, "value", f"'{name}' is a formula with no saved value; recalculate and save the workbook", letter=letter))
+                values[name] = REPORTED
             continue  # blank: the default (or, for a required one, reported missing later)
         value, problem = parse_cell(col, raw)
         if problem:
             issues.append(InputIssue("Scenario", excel_row, "value", f"'{name}' {problem}", value=str(raw), letter=letter))
+            values[name] = REPORTED
             continue
         values[name] = value
     return values
+
+
+# Stands for a Scenario value whose problem is already reported at its cell, so
+# a required parameter is not reported a second time as "missing".
+REPORTED = object()
 
 
 def parse_overrides(overrides: list[str] | tuple[str, ...], issues: list[InputIssue]) -> dict[str, object]:
@@ -312,7 +415,7 @@ def parse_overrides(overrides: list[str] | tuple[str, ...], issues: list[InputIs
 # ------------------------------------------------------------------ cross-sheet checks
 
 
-def _check_unique(spec: Sheet, rows: list[dict], issues: list[InputIssue]) -> None:
+def _check_unique(spec: Sheet, rows: list[dict], letters: dict[str, str], issues: list[InputIssue]) -> None:
     if not spec.key:
         return
     seen: dict[tuple, int] = {}
@@ -322,23 +425,49 @@ def _check_unique(spec: Sheet, rows: list[dict], issues: list[InputIssue]) -> No
             continue
         if key in seen:
             label = ", ".join(f"{k}={v!r}" for k, v in zip(spec.key, key))
-            issues.append(InputIssue(spec.name, r["_row"], spec.key[-1], f"duplicate of row {seen[key]} ({label})", value=str(key[-1])))
+            issues.append(InputIssue(spec.name, r["_row"], spec.key[-1], f"duplicate of row {seen[key]} ({label})", value=str(key[-1]), letter=letters.get(spec.key[-1])))
         else:
             seen[key] = r["_row"]
 
 
-def _check_references(spec: Sheet, rows: list[dict], known: dict[str, set[str]], issues: list[InputIssue]) -> None:
+def _folded(text: str) -> str:
+    """A name as a reader sees it: invisible characters (zero-width spaces, soft hyphens,
+    direction marks) dropped, odd spaces made plain, runs of spaces collapsed, case folded."""
+    visible = "".join(" " if unicodedata.category(ch) == "Zs" else ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).casefold()
+
+
+MAX_HINTED_VALUES = 200  # distinct unknown names given a "did you mean" (difflib is not free)
+
+
+def _check_references(spec: Sheet, rows: list[dict], known: dict[str, set[str]], letters: dict[str, str], issues: list[InputIssue]) -> None:
     for col in spec.columns:
         if not col.references:
             continue
         names = known[col.references]
-        folded = {n.casefold(): n for n in names}
+        folded = {_folded(n): n for n in sorted(names)}
+        hints: dict[str, str] = {}
         for r in rows:
             value = r.get(col.name)
             if value is None or value in names:
                 continue
-            hint = f"; did you mean '{folded[value.casefold()]}'?" if value.casefold() in folded else ""
-            issues.append(InputIssue(spec.name, r["_row"], col.name, f"is not a {col.name.replace('_', ' ')} of the {col.references} sheet{hint}", value=value))
+            if value not in hints and len(hints) < MAX_HINTED_VALUES:
+                hints[value] = _did_you_mean(value, folded)
+            issues.append(InputIssue(
+                spec.name, r["_row"], col.name,
+                f"is not a {col.name.replace('_', ' ')} of the {col.references} sheet{hints.get(value, '')}",
+                value=value, letter=letters.get(col.name),
+            ))
+
+
+def _did_you_mean(value: str, folded: dict[str, str]) -> str:
+    """'; did you mean 'X'?' for a name differing from a known one only in case,
+    spacing or invisible characters, or by a small misspelling; else ''."""
+    match = folded.get(_folded(value))
+    if match is None:
+        close = difflib.get_close_matches(_folded(value), list(folded), n=1, cutoff=0.85)
+        match = folded[close[0]] if close else None
+    return f"; did you mean '{match}'?" if match is not None else ""
 
 
 def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> RawTables:
@@ -353,28 +482,29 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
     try:
         wb_values, wb_formulas = _load(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or hostile file
-        name = type(exc).__name__
-        reason = "it contains forbidden XML entities (an XML bomb?)" if "Entit" in name or "DTD" in name else f"{name}: {exc}"
-        raise InputError([InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {reason}")]) from None
+        raise InputError([InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {_unreadable(exc)}")]) from None
 
     try:
         warnings: list[str] = []
         raw: dict[str, list[dict]] = {}
+        letters: dict[str, dict[str, str]] = {spec.name: {} for spec in SHEETS}
         scenario_values: dict[str, object] = {}
         for spec in SHEETS:
             ws_v = _find_sheet(wb_values, spec.name)
             ws_f = _find_sheet(wb_formulas, spec.name)
             if ws_v is None:
-                if not spec.optional:
+                if normalise_header(spec.name) in _declared_sheets(path):
+                    issues.append(InputIssue(spec.name, None, None, "is listed in the workbook but its data is missing from the file, so the file is damaged; save it again from Excel"))
+                elif not spec.optional:
                     issues.append(InputIssue(spec.name, None, None, "required sheet is missing"))
                 raw[spec.name] = []
                 continue
             if spec is SCENARIO:
                 scenario_values = _read_scenario(ws_v, ws_f, issues, warnings)
             else:
-                raw[spec.name] = _read_sheet(spec, ws_v, ws_f, issues)
+                raw[spec.name] = _read_sheet(spec, ws_v, ws_f, issues, letters[spec.name])
     except Exception as exc:
-        raise InputError(issues + [InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {type(exc).__name__}: {exc}")]) from None
+        raise InputError(issues + [InputIssue(None, None, None, f"{path.name}: cannot be read as an Excel workbook: {_unreadable(exc)}")]) from None
     finally:
         wb_values.close()
         wb_formulas.close()
@@ -382,6 +512,8 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
     scenario_values.update(parse_overrides(overrides, issues))
     scenario: dict[str, object] = {}
     for col in SCENARIO_PARAMETERS:
+        if scenario_values.get(col.name) is REPORTED:
+            continue
         if col.name in scenario_values:
             scenario[col.name] = scenario_values[col.name]
         elif col.required:
@@ -390,18 +522,18 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
             scenario[col.name] = col.default
 
     for spec in TABLE_SHEETS:
-        _check_unique(spec, raw.get(spec.name, []), issues)
+        _check_unique(spec, raw.get(spec.name, []), letters[spec.name], issues)
     known = {
         "Nations": {r["nation"] for r in raw.get("Nations", []) if r.get("nation")},
         "UnitTypes": {r["unit_type"] for r in raw.get("UnitTypes", []) if r.get("unit_type")},
         "Sectors": {r["sector"] for r in raw.get("Sectors", []) if r.get("sector")},
     }
     for spec in (PLEDGES, REQUIREMENTS, CAVEATS):
-        _check_references(spec, raw.get(spec.name, []), known, issues)
+        _check_references(spec, raw.get(spec.name, []), known, letters[spec.name], issues)
     for r in raw.get("Requirements", []):
         lo, hi = r.get("min_units"), r.get("max_units")
         if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
-            issues.append(InputIssue("Requirements", r["_row"], "max_units", f"is below min_units ({lo})", value=str(hi)))
+            issues.append(InputIssue("Requirements", r["_row"], "max_units", f"is below min_units ({lo})", value=str(hi), letter=letters["Requirements"].get("max_units")))
     if issues:
         raise InputError(issues)
 

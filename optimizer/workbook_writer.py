@@ -20,8 +20,17 @@ reader.  The form adds, for planners:
   there are offered too), and whole-number / decimal checks with their ranges;
 - an autofilter and column widths fitted to the content.
 
-Text whose first character is ``= + - @`` is stored as text, never as a
-formula, so a name like ``=cmd`` cannot turn into a live formula.  The file is
+Output safety (decided in :mod:`optimizer.outputs.safe_cells`, which every
+cell goes through): text is always a string cell, never a formula, so a name
+like ``=cmd|' /C calc'!A0`` cannot turn into a live formula; text that looks
+like one (``= + - @``, tab, CR, LF first) also gets the ``quotePrefix`` style.
+The text itself is never altered, so a workbook written from a planner's
+inputs (the app's "Download edited workbook", a saved scenario's
+``workbook.xlsx``, the validation round trip) reads back through
+:func:`optimizer.reader.read_tables` to the same values; the one exception
+is characters an xlsx cannot hold at all (NUL and the other C0 controls but
+tab, LF, CR), which are removed rather than crashing the writer.  Header
+comments are cleaned the same way.  The file is serialised in memory and
 written atomically (:func:`optimizer.atomic.write_with_atomic`).
 """
 
@@ -33,7 +42,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -41,7 +49,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer import schema
-from optimizer.atomic import write_with_atomic
+from optimizer.atomic import buffered, write_with_atomic
+from optimizer.outputs.safe_cells import clean_text
+from optimizer.outputs.safe_cells import put as _put
 from optimizer.schema import Column, Kind, Sheet
 
 __all__ = [
@@ -60,10 +70,6 @@ TITLE = "forceplan - coalition force-generation planning workbook"
 # when the data is longer), so rows a planner adds are checked too.
 FORM_LAST_ROW = 500
 FORM_SPARE_ROWS = 200
-
-# A text cell starting with one of these would be taken for a formula by a
-# spreadsheet program (formula injection); such cells are stored as text.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 AUTHOR = "forceplan"
 YES, NO = "yes", "no"
@@ -242,15 +248,6 @@ def schema_readme_rows() -> list[tuple[str, str, str]]:
 # Cells
 # --------------------------------------------------------------------------
 
-def _put(cell: Cell, value: object) -> Cell:
-    """Assign ``value``; text that looks like a formula stays text."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        cell.data_type = "s"  # openpyxl took a leading "=" for a formula
-        cell.quotePrefix = True  # spreadsheet programs keep it text when edited
-    return cell
-
-
 def _cell_value(col: Column | None, value: object) -> object:
     """A Python value as it should appear in its cell (yes/no words, no NaN)."""
     if value is None:
@@ -265,6 +262,7 @@ def _cell_value(col: Column | None, value: object) -> object:
 
 
 def _comment(text: str, *, width: int = 320) -> Comment:
+    text = clean_text(text)
     lines = sum(1 + len(line) // 48 for line in text.splitlines()) or 1
     return Comment(text, AUTHOR, height=max(60, 16 * lines + 20), width=width)
 
@@ -525,7 +523,7 @@ def _build(path: str | Path, scenario: Mapping[str, object], tables: Mapping[str
     wb.properties.creator = AUTHOR
     wb.properties.title = TITLE
 
-    write_with_atomic(path, wb.save)
+    write_with_atomic(path, buffered(wb.save))
 
 
 def write_workbook(path: str | Path, scenario: dict[str, object], tables: dict[str, list[dict]], *,

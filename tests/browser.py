@@ -104,6 +104,28 @@ class AppServer:
             return ""
 
 
+def health(url: str, timeout: float = 10.0) -> bytes:
+    """The body of the server's health check (``b"ok"`` when it is up), or an exception."""
+    with urllib.request.urlopen(url.rstrip("/") + "/_stcore/health", timeout=timeout) as r:
+        return r.read().strip()
+
+
+def process_tree_rss(pid: int) -> dict[int, tuple[str, float]]:
+    """Resident memory (MB) of a process and every descendant: {pid: (role, MB)}."""
+    import psutil  # installed with distributed
+
+    root = psutil.Process(pid)
+    out = {}
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            cmd = " ".join(p.cmdline())
+            role = "server" if p.pid == pid else ("solver worker" if "optimizer.workbench.worker" in cmd else p.name())
+            out[p.pid] = (role, p.memory_info().rss / 1e6)
+        except psutil.Error:
+            pass
+    return out
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
@@ -142,6 +164,21 @@ def wait_first_metric(page, *, differs_from: str | None = None, equals: str | No
         page.wait_for_function(js % "!==", arg=differs_from, timeout=timeout_ms, polling=50)
     else:
         page.wait_for_function(js % "===", arg=equals, timeout=timeout_ms, polling=50)
+
+
+def expected_metrics(plan: dict) -> list[str]:
+    """The eight headline figures the Plan page shows for ``plan`` (a plan.json dict), as it formats them."""
+    from optimizer.workbench import views
+
+    h = views.headline(plan)
+    return [*(f"{h.planned[s]:,}" for s in views.SCOPES), f"{h.shortfall_score:,.0f}", f"{h.lines_filled} / {h.lines}",
+            f"{h.nations_taking_part}", f"{h.cost_musd:,.0f}"]
+
+
+def inputs_key(page) -> str:
+    """The first 12 characters of the session's inputs hash, from the sidebar."""
+    text = page.locator(".st-key-inputs_meta").inner_text()
+    return text.rsplit("·", 1)[-1].strip().strip("`")
 
 
 def click_toggle(page, name: str) -> None:

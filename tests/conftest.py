@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,13 @@ from optimizer.synthetic import write_workbook_from_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+
+# A test run started in the background by a non-interactive shell (as a CI job may be)
+# inherits SIGINT ignored, and so would every process a test starts: the Ctrl-C tests
+# (tests/test_faults.py) would then find forceplan deaf to it.  Restore the default, which
+# the child processes inherit as SIG_DFL and turn into KeyboardInterrupt as usual.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def plan_in_process(path, overrides=()) -> dict:

@@ -7,6 +7,11 @@ scenarios, compare two, download plan.xlsx and open it; then that a closed
 tab gets its draft back and that a second browser sees none of it.  No
 request may leave the machine (the map draws offline).
 
+Hardening (issue 7): hostile uploads (zip bomb, XML entity bomb, encrypted
+file, macros, truncated file, over 10 MB) are refused with a clear message
+while the session keeps its inputs and the server stays up; two browser
+sessions solving at the same moment each get the plan of their own inputs.
+
 Screenshots go to ``tests/_artifacts/browser/`` (ignored by git).  Skipped
 when chromium or playwright is missing, unless FORCEPLAN_REQUIRE_BROWSER=1
 (as in CI), where that is a failure.
@@ -14,8 +19,12 @@ when chromium or playwright is missing, unless FORCEPLAN_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 import time
+import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -27,9 +36,13 @@ from tests.browser import (
     clear_dir,
     click_solve,
     click_toggle,
+    expected_metrics,
     goto_page,
+    health,
+    inputs_key,
     launch,
     metric_values,
+    process_tree_rss,
     settle,
     toggle_on,
     wait_first_metric,
@@ -284,5 +297,321 @@ def test_frontier_page_runs_with_progress_in_a_real_browser(server, browser, tmp
         raise AssertionError(f"frontier flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
     finally:
         page.context.close()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"
+
+
+# --------------------------------------------------------------------------- hardening (issue 7)
+
+DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+
+
+@pytest.fixture(scope="module")
+def direct_plans():
+    """plans(path, *overrides) -> plan.json dict computed directly with optimizer.pipeline (memoised)."""
+    from optimizer.outputs import plan_to_dict
+    from optimizer.pipeline import plan_workbook
+
+    memo: dict = {}
+
+    def plans(path, *overrides) -> dict:
+        key = (str(path), overrides)
+        if key not in memo:
+            memo[key] = plan_to_dict(plan_workbook(path, list(overrides)))
+        return memo[key]
+
+    return plans
+
+
+def _copy_members(src: Path, dst: Path, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None) -> None:
+    from tests.test_input_errors import _rewrite_member
+
+    replace = dict(replace or {})
+    if replace:
+        member, data = replace.popitem()
+        _rewrite_member(src, dst, member, data)
+    else:
+        dst.write_bytes(src.read_bytes())
+    if add:
+        with zipfile.ZipFile(dst, "a") as zf:
+            for name, data in add.items():
+                zf.writestr(name, data)
+
+
+def zip_bomb(dst: Path, inflated_mb: int = 150) -> None:
+    """A real workbook whose first sheet inflates to ``inflated_mb`` MB (about 1000:1; small on disk)."""
+    chunk = b" " * (1 << 20)
+    with zipfile.ZipFile(DEFAULT_WORKBOOK) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout:
+        for item in zin.infolist():
+            if item.filename == "xl/worksheets/sheet1.xml":
+                info = zipfile.ZipInfo(item.filename, date_time=item.date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zout.open(info, "w") as fh:
+                    for _ in range(inflated_mb):
+                        fh.write(chunk)
+            else:
+                zout.writestr(item, zin.read(item.filename))
+
+
+def xml_entity_bomb(dst: Path) -> None:
+    """A real workbook whose first sheet is a billion-laughs XML entity bomb."""
+    lol = "".join(f'<!ENTITY lol{i} "{"&lol%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + lol + "]>"
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    ).encode()
+    _copy_members(DEFAULT_WORKBOOK, dst, replace={"xl/worksheets/sheet1.xml": bomb})
+
+
+def encrypted(dst: Path) -> None:
+    """What Excel writes for a password-protected workbook: an OLE compound file (CFB), not a zip."""
+    dst.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16_384)
+
+
+def macro_workbook(dst: Path) -> None:
+    """A real workbook carrying a VBA project (a renamed .xlsm)."""
+    _copy_members(DEFAULT_WORKBOOK, dst, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 2048})
+
+
+def truncated(dst: Path) -> None:
+    """The first half of a real workbook (an interrupted download)."""
+    data = DEFAULT_WORKBOOK.read_bytes()
+    dst.write_bytes(data[: len(data) // 2])
+
+
+def oversized(dst: Path, mb: float = 11) -> None:
+    """A file over the 10 MB upload limit (sparse: it takes no room on disk)."""
+    with open(dst, "wb") as fh:
+        fh.truncate(int(mb * 1024 * 1024))
+
+
+# (builder, file name, text the Inputs page must show for it)
+HOSTILE = [
+    (zip_bomb, "zip-bomb.xlsx", "a sign of a zip bomb"),
+    (xml_entity_bomb, "entity-bomb.xlsx", "forbidden XML entities"),
+    (encrypted, "encrypted.xlsx", "password-protected (encrypted) workbook"),
+    (macro_workbook, "macros.xlsx", "contains macros"),
+    (truncated, "truncated.xlsx", "is damaged or incomplete"),
+]
+
+
+def test_hostile_uploads_are_refused_and_the_server_stays_up(server, browser, tmp_path, direct_plans):
+    outside: list[str] = []
+    errors: list[str] = []
+    log_start = server.log_path.stat().st_size
+    page = new_page(browser, server, outside, errors)
+    try:
+        page.goto(server.url)
+        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        baseline = expected_metrics(direct_plans(DEFAULT_WORKBOOK))
+        assert metric_values(page) == baseline
+        click_toggle(page, "un_mandate")  # the session's own edit, which every refused upload must leave alone
+        settle(page)
+        kept = inputs_key(page)
+        goto_page(page, "Inputs")
+        page.wait_for_selector(".st-key-validation")
+        settle(page)
+        rss_before = sum(mb for _, mb in process_tree_rss(server.proc.pid).values())
+
+        for build, name, expected in HOSTILE:
+            path = tmp_path / name
+            build(path)
+            assert path.stat().st_size < 1_000_000, (name, path.stat().st_size)  # small on disk
+            page.locator("input[type=file]").set_input_files(str(path))
+            alert = page.locator("[data-testid=stAlert]", has_text=f"{name} was not opened")
+            alert.wait_for(timeout=60_000)
+            settle(page)
+            text = alert.inner_text()
+            assert expected in text, (name, text)
+            assert "forceplan-upload" not in text and tempfile.gettempdir() not in text  # the user's file is named, no server path
+            assert inputs_key(page) == kept, name  # the previous inputs are kept
+            assert toggle_on(page, "un_mandate"), name
+            assert health(server.url) == b"ok", name
+        shot(page, "12_hostile_upload_refused")
+
+        # over the 10 MB limit: the uploader refuses it before anything reaches the app
+        huge = tmp_path / "huge.xlsx"
+        oversized(huge)
+        page.locator("input[type=file]").set_input_files(str(huge))
+        chip = page.locator("[data-testid=stFileChip]", has_text="huge.xlsx")
+        chip.wait_for(timeout=60_000)
+        settle(page)
+        assert chip.get_attribute("aria-invalid") == "true"  # drawn in red with an error mark
+        chip.hover()  # the reason shows on hovering
+        tip = page.locator("[data-testid=stTooltipErrorContent]")
+        tip.wait_for(timeout=10_000)
+        assert "File must be 10.0MB or smaller" in tip.inner_text()
+        assert inputs_key(page) == kept and toggle_on(page, "un_mandate")
+        assert health(server.url) == b"ok"
+        shot(page, "13_oversized_upload_refused")
+        rss_after = sum(mb for _, mb in process_tree_rss(server.proc.pid).values())
+        assert rss_after - rss_before < 100, f"the uploads grew the server by {rss_after - rss_before:.0f} MB (a bomb inflated?)"
+
+        # the same session still solves: the plan of its kept inputs (the UN mandate switched on)
+        mandate = expected_metrics(direct_plans(DEFAULT_WORKBOOK, "un_mandate=yes"))
+        assert mandate[0] != baseline[0]
+        click_solve(page)
+        goto_page(page, "Plan")
+        wait_first_metric(page, equals=mandate[0], timeout_ms=SOLVE_TIMEOUT_MS)
+        settle(page)
+        assert metric_values(page) == mandate
+
+        # and a fresh page load opens on the default plan
+        fresh = new_page(browser, server, outside, errors)
+        try:
+            fresh.goto(server.url)
+            # the headline box can be drawn a moment before its figures when the machine is busy
+            wait_first_metric(fresh, equals=baseline[0], timeout_ms=SOLVE_TIMEOUT_MS)
+            settle(fresh)
+            assert metric_values(fresh) == baseline
+            assert not toggle_on(fresh, "un_mandate")
+        finally:
+            fresh.context.close()
+    except Exception as exc:
+        try:
+            shot(page, "99_hostile_failure")
+        except Exception:  # noqa: BLE001
+            pass
+        raise AssertionError(f"hostile uploads failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
+    finally:
+        page.context.close()
+    assert server.proc.poll() is None, "the server died"
+    assert health(server.url) == b"ok"
+    with open(server.log_path, "rb") as fh:
+        fh.seek(log_start)
+        log = fh.read().decode(errors="replace")
+    assert "Traceback" not in log, log[-3000:]
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"
+
+
+@pytest.fixture(scope="module")
+def server2(tmp_path_factory):
+    """A second server with two solver workers, so two sessions' solves truly run at once."""
+    srv = AppServer(tmp_path_factory.mktemp("models2"), ARTIFACTS / "streamlit-two-workers.log", workers=2).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _decline(src: Path, nation: str, dst: Path) -> None:
+    book = openpyxl.load_workbook(src)
+    ws = book["Nations"]
+    header = [str(c.value).strip().lower() for c in ws[1]]
+    n_col, s_col = header.index("nation") + 1, header.index("status") + 1
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=n_col).value == nation]
+    assert len(rows) == 1, nation
+    ws.cell(row=rows[0], column=s_col).value = "declined"
+    book.save(dst)
+
+
+def _save_name(page, name: str) -> None:
+    goto_page(page, "Scenarios")
+    page.wait_for_selector(".st-key-save_box")
+    settle(page)
+    box = page.locator(".st-key-save_name input")
+    box.fill(name)
+    box.press("Enter")
+    settle(page)
+
+
+def test_two_sessions_solving_at_once_stay_isolated(server2, browser, tmp_path, direct_plans):
+    """Session A declines Germany (an uploaded workbook), session B switches the US backstop on; both press
+    Solve at the same moment.  Each gets the plan of its own inputs, sees none of the other's edits after a
+    reload, and saves its own scenario."""
+    from optimizer.workbench.inputs import Inputs, inputs_from_workbook
+
+    outside: list[str] = []
+    errors: list[str] = []
+    declined = tmp_path / "without-germany.xlsx"
+    _decline(DEFAULT_WORKBOOK, "Germany", declined)
+    plan_a = direct_plans(declined)
+    plan_b = direct_plans(DEFAULT_WORKBOOK, "us_backstop=yes")
+    base = expected_metrics(direct_plans(DEFAULT_WORKBOOK))
+    want_a, want_b = expected_metrics(plan_a), expected_metrics(plan_b)
+    assert len({want_a[0], want_b[0], base[0]}) == 3  # three different plans: a mix-up cannot go unnoticed
+    key_a = inputs_from_workbook(declined).inputs.key
+    key_b = inputs_from_workbook(DEFAULT_WORKBOOK).inputs.with_parameter("us_backstop", True).key
+
+    a = new_page(browser, server2, outside, errors)
+    b = new_page(browser, server2, outside, errors)
+    try:
+        for page in (a, b):
+            page.goto(server2.url)
+            page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+            settle(page)
+            assert metric_values(page) == base
+        assert a.url.split("s=")[-1] != b.url.split("s=")[-1]  # two sessions, two draft tokens
+
+        # A: decline a nation (upload the edited workbook); B: flip a switch
+        goto_page(a, "Inputs")
+        a.wait_for_selector(".st-key-validation")
+        settle(a)
+        a.locator("input[type=file]").set_input_files(str(declined))
+        a.locator(".st-key-inputs_meta", has_text=declined.name).wait_for(timeout=60_000)
+        settle(a)
+        a.get_by_text("The inputs are valid.").wait_for()
+        goto_page(a, "Plan")
+        a.wait_for_selector(".st-key-headline")
+        settle(a)
+        click_toggle(b, "us_backstop")
+        settle(b)
+        assert inputs_key(a) == key_a[:12] and inputs_key(b) == key_b[:12]
+        assert not toggle_on(a, "us_backstop") and toggle_on(b, "us_backstop")
+
+        # both press Solve at the same moment
+        click_solve(a)
+        click_solve(b)
+        wait_first_metric(a, equals=want_a[0], timeout_ms=SOLVE_TIMEOUT_MS)
+        wait_first_metric(b, equals=want_b[0], timeout_ms=SOLVE_TIMEOUT_MS)
+        for page in (a, b):
+            settle(page)
+        assert metric_values(a) == want_a
+        assert metric_values(b) == want_b
+        shot(a, "14_session_a_solved")
+        shot(b, "15_session_b_solved")
+
+        # after a reload each has its own draft back, and nothing of the other's
+        for page in (a, b):
+            page.reload()
+            page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+            settle(page)
+        assert inputs_key(a) == key_a[:12] and not toggle_on(a, "us_backstop")
+        assert inputs_key(b) == key_b[:12] and toggle_on(b, "us_backstop")
+        assert metric_values(a) == want_a and metric_values(b) == want_b
+
+        # both save at the same moment, each under its own name
+        _save_name(a, "session-a")
+        _save_name(b, "session-b")
+        a.locator(".st-key-save_btn").get_by_role("button").click()
+        b.locator(".st-key-save_btn").get_by_role("button").click()
+        a.get_by_text("Saved 'session-a'").wait_for()
+        b.get_by_text("Saved 'session-b'").wait_for()
+    except Exception as exc:
+        for page, name in ((a, "99_session_a_failure"), (b, "99_session_b_failure")):
+            try:
+                shot(page, name)
+            except Exception:  # noqa: BLE001
+                pass
+        raise AssertionError(f"two-session flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server2.log_tail()}") from exc
+    finally:
+        for page in (a, b):
+            try:
+                page.context.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    models = server2.models_dir
+    assert sorted(p.name for p in models.iterdir() if not p.name.startswith(".")) == ["session-a", "session-b"]
+    for name, key, direct in (("session-a", key_a, plan_a), ("session-b", key_b, plan_b)):
+        inputs, _ = Inputs.from_json(json.loads((models / name / "inputs.json").read_text()))
+        assert inputs.key == key, name
+        saved = json.loads((models / name / "plan.json").read_text())
+        assert saved["source"]["sha256"] == key, name
+        for part in ("allocations", "totals", "shortfall_score", "leads", "requirements"):
+            assert saved[part] == direct[part], (name, part)
     assert outside == [], f"requests left the machine: {outside[:5]}"
     assert errors == [], f"page errors: {errors[:5]}"

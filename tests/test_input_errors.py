@@ -197,6 +197,24 @@ def test_xml_bomb_is_rejected(tmp_path):
     assert "cannot be read" in message
 
 
+def test_a_number_too_long_for_a_float_is_refused_at_its_cell(tmp_path):
+    """A cell saved as a 400-digit number (Excel never writes one, a generator might):
+    openpyxl reads it as a Python int that float() cannot hold; the reader must
+    refuse it at its cell instead of raising OverflowError."""
+    marker = 777_777
+    ok = tmp_path / "ok.xlsx"
+    write_workbook_from_tables(ok, SCENARIO, edited(Nations=[(1, "active_personnel", marker)]))
+    with zipfile.ZipFile(ok) as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and f"<v>{marker}</v>".encode() in zf.read(n)]
+        assert len(sheets) == 1, sheets
+        xml = zf.read(sheets[0])
+    bad = tmp_path / "huge.xlsx"
+    _rewrite_member(ok, bad, sheets[0], xml.replace(f"<v>{marker}</v>".encode(), b"<v>1" + b"0" * 400 + b"</v>"))
+    message = _reject(bad, tmp_path)
+    for fragment in ("'Nations'", "row 3", "'active_personnel'", "too large"):
+        assert fragment in message, message
+
+
 def test_macro_workbook_is_rejected(tmp_path):
     ok = tmp_path / "ok.xlsx"
     write_workbook_from_tables(ok, SCENARIO, TABLES)

@@ -87,11 +87,21 @@ def _common(fn):
     return fn
 
 
+def _close_progress_bars() -> None:
+    """Clear the progress bar an interruption left half-drawn, so the message starts its own line."""
+    if "tqdm" in sys.modules:
+        from tqdm import tqdm
+
+        for bar in list(getattr(tqdm, "_instances", ())):
+            bar.close()
+
+
 def _guard(run):
     """Run an analysis; turn failures into one clear line and exit 1."""
     try:
         return run()
     except KeyboardInterrupt:
+        _close_progress_bars()
         click.echo("forceplan: interrupted; nothing was written half-way", err=True)
         sys.exit(130)
     except (OSError, RuntimeError, ValueError) as exc:

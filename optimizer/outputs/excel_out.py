@@ -2,8 +2,16 @@
 
 Sheets ``Summary``, ``Allocation``, ``Requirements``, ``Nations`` (the
 contract's), then ``Leads`` and ``Targets``.  Frozen headers, widths, number
-formats and autofilters.  Every text cell is stored as text: a name that
-begins with ``= + - @`` (or a tab) never becomes a formula in Excel.
+formats and autofilters.
+
+Output safety (decided in :mod:`optimizer.outputs.safe_cells`): every cell
+goes through :func:`~optimizer.outputs.safe_cells.put`, so text is always a
+string cell, never a formula; text that looks like one (``= + - @``, tab,
+CR, LF first) also gets the ``quotePrefix`` style, and its characters are
+kept as they are (``plan.json`` holds the same names, exactly); characters
+an xlsx cannot hold (NUL and the other C0 controls) are removed, in the
+cells and in the workbook title alike.  The workbook is serialised in
+memory and written atomically (:mod:`optimizer.atomic`).
 """
 
 from __future__ import annotations
@@ -15,13 +23,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from optimizer.atomic import write_with_atomic
+from optimizer.atomic import buffered, write_with_atomic
+from optimizer.outputs.safe_cells import clean_text, put
 from optimizer.results import PlanResult
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 SHORT_FILL = PatternFill("solid", fgColor="F8CBAD")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 
 FORMATS = {
     "cost_musd": "#,##0.00",
@@ -33,26 +41,8 @@ FORMATS = {
 }
 
 
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet will never evaluate.  Control characters other
-    than tab/newline are dropped (they are illegal in xlsx XML)."""
-    return "".join(ch for ch in value if ch in "\t\n" or ord(ch) >= 32)
-
-
 def _put(ws, row: int, col: int, value) -> None:
-    cell = ws.cell(row=row, column=col)
-    if value is None or (isinstance(value, float) and value != value):
-        return
-    if isinstance(value, str):
-        text = safe_text(value)
-        cell.value = text
-        cell.data_type = "s"  # openpyxl would otherwise store '=...' as a formula
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        return
-    if hasattr(value, "item"):
-        value = value.item()
-    cell.value = value
+    put(ws.cell(row=row, column=col), value)
 
 
 def _table(ws, frame: pd.DataFrame, *, highlight: str | None = None) -> None:
@@ -120,5 +110,5 @@ def write_plan_xlsx(plan: PlanResult, path: str | os.PathLike) -> None:
     _table(wb.create_sheet("Leads"), plan.leads)
     _table(wb.create_sheet("Targets"), plan.targets, highlight="short")
     wb.properties.creator = "forceplan"
-    wb.properties.title = f"forceplan plan: {plan.scenario['name']}"
-    write_with_atomic(path, wb.save)
+    wb.properties.title = clean_text(f"forceplan plan: {plan.scenario['name']}")
+    write_with_atomic(path, buffered(wb.save))

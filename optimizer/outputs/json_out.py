@@ -1,4 +1,10 @@
-"""``plan.json`` as the contract (section 4) defines it, plus documented extras."""
+"""``plan.json`` as the contract (section 4) defines it, plus documented extras.
+
+Names are written exactly as planned: JSON is data, never evaluated, so no
+formula neutralisation here (:mod:`optimizer.outputs.safe_cells`); a tool that
+turns plan.json into CSV must neutralise with ``safe_cells.csv_text``.
+Written atomically (:mod:`optimizer.atomic`).
+"""
 
 from __future__ import annotations
 

@@ -14,10 +14,22 @@ the Excel row numbers the reader reports.
 Editor tables hold, per column kind: text and choices as ``object`` (``str`` or
 ``None``), whole numbers and numbers as ``float64`` (``NaN`` = blank) and
 yes/no as ``bool``.
+
+Workbooks written from the inputs (:func:`write_inputs_workbook`: the
+validation round trip, the "Download edited workbook" of the app, a saved
+scenario's ``workbook.xlsx``) go through :mod:`optimizer.workbook_writer`,
+and so through :mod:`optimizer.outputs.safe_cells`: no cell can become a
+formula, and the text reads back unchanged (only characters an xlsx cannot
+hold, such as NUL, are dropped).
+
+Saved inputs (``inputs.json``) carry ``format_version``; an older version is
+upgraded in memory on load through :data:`INPUTS_UPGRADERS`
+(:func:`upgrade_payload`), a newer one is refused with a clear message.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -27,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -204,6 +216,44 @@ def _param_value(col: Column, value: object) -> object:
     return value
 
 
+# --------------------------------------------------------------------------- saved formats and their upgrades
+
+Upgrader = Callable[[dict], dict]
+
+#: inputs.json upgraders: ``INPUTS_UPGRADERS[v]`` turns a version-``v`` payload into
+#: version ``v + 1`` (a new dict; the caller sets ``format_version``).  Empty: version 1
+#: is the first format ever saved.  When the format changes, raise
+#: INPUTS_FORMAT_VERSION and add the upgrader from the previous version here,
+#: with a frozen fixture of the old version in tests/fixtures/.
+INPUTS_UPGRADERS: dict[int, Upgrader] = {}
+
+
+def upgrade_payload(payload: dict, *, current: int, upgraders: Mapping[int, Upgrader], what: str) -> dict:
+    """A saved payload brought up to version ``current`` through ``upgraders``, in memory.
+
+    The payload on disk is never rewritten: loading an old scenario changes
+    nothing until it is saved again (then in the current version).  Raises
+    ``ValueError`` naming ``what`` for a missing version, a version newer than
+    ``current`` (saved by a newer forceplan) or a version no upgrader covers.
+    Shared by inputs.json here and scenario.json in :mod:`optimizer.workbench.store`.
+    """
+    version = payload.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"{what}: missing format_version")
+    if version > current:
+        raise ValueError(f"{what}: format version {version} is newer than this forceplan understands ({current}); "
+                         "use a newer forceplan")
+    payload = copy.deepcopy(payload)
+    while version < current:
+        step = upgraders.get(version)
+        if step is None:
+            raise ValueError(f"{what}: no upgrade from format version {version} to {version + 1}")
+        payload = step(payload)
+        version += 1
+        payload["format_version"] = version
+    return payload
+
+
 # --------------------------------------------------------------------------- inputs
 
 
@@ -295,15 +345,12 @@ class Inputs:
 
     @classmethod
     def from_json(cls, payload: object) -> tuple[Inputs, list[str]]:
-        """Inputs from :meth:`to_json` output, checked for shape.  Returns the inputs and
+        """Inputs from :meth:`to_json` output of this or an older version (upgraded
+        through :data:`INPUTS_UPGRADERS`), checked for shape.  Returns the inputs and
         warnings about values that were dropped; raises ``ValueError`` when unusable."""
         if not isinstance(payload, dict):
             raise ValueError("inputs: not a JSON object")
-        version = payload.get("format_version")
-        if not isinstance(version, int) or version < 1:
-            raise ValueError("inputs: missing format_version")
-        if version > INPUTS_FORMAT_VERSION:
-            raise ValueError(f"inputs: format version {version} is newer than this forceplan understands ({INPUTS_FORMAT_VERSION})")
+        payload = upgrade_payload(payload, current=INPUTS_FORMAT_VERSION, upgraders=INPUTS_UPGRADERS, what="inputs")
         scenario_in = payload.get("scenario")
         tables_in = payload.get("tables")
         if not isinstance(scenario_in, dict) or not isinstance(tables_in, dict):

@@ -21,6 +21,12 @@ solved, and its plan.xlsx follows a moment later (:meth:`SolveService.with_xlsx`
   inputs it holds itself.
 - **Isolation from crashes.** A worker that dies takes only its job with it;
   the next job starts a fresh one.
+- **Bounded memory.** The cache holds at most ``cache_size`` plans; all but
+  the ``HOT_PLANS`` most recently used are kept packed (pickled and
+  compressed, a tenth of a plan dict's size in memory) and unpacked when
+  asked for again.  Only the latest ``finished_jobs_kept`` finished jobs are
+  remembered (a session picks its job up within a poll interval), so a plan
+  that has left the cache is freed however long the server runs.
 
 Nothing here imports pyomo; the worker processes import the engine.
 """
@@ -32,18 +38,22 @@ import datetime as dt
 import itertools
 import logging
 import os
+import pickle
 import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from pathlib import Path
 
 log = logging.getLogger("forceplan.workbench")
 
 GUARD_MARGIN_S = 30.0  # added to time_limit_s before a silent worker is killed
+FINISHED_JOBS_KEPT = 16  # finished jobs remembered for their sessions to pick up (their plans stay in the cache)
+HOT_PLANS = 16  # cached plans kept unpacked (the most recently used)
 GUARD_FACTOR = 1.25
 START_TIMEOUT_S = 180.0  # a fresh worker must be ready (engine imported) within this
 
@@ -64,6 +74,69 @@ class SolvedPlan:
     xlsx: bytes | None
     solved_at: str
     wall_seconds: float = 0.0  # from submission to result
+
+
+@dataclasses.dataclass(frozen=True)
+class _Packed:
+    """A cached plan that has not been used for a while: its dict pickled and compressed."""
+
+    key: str
+    blob: bytes
+    xlsx: bytes | None
+    solved_at: str
+    wall_seconds: float
+
+    @classmethod
+    def pack(cls, solved: SolvedPlan) -> _Packed:
+        blob = zlib.compress(pickle.dumps(solved.plan, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        return cls(solved.key, blob, solved.xlsx, solved.solved_at, solved.wall_seconds)
+
+    def unpack(self) -> SolvedPlan:
+        return SolvedPlan(self.key, pickle.loads(zlib.decompress(self.blob)), self.xlsx, self.solved_at, self.wall_seconds)
+
+
+class PlanCache:
+    """Plans by input hash; the least recently used is dropped beyond ``size``.
+
+    The ``hot`` most recently used are kept as they are (so a plan on show is
+    the same object run after run); older ones are packed.  Not thread-safe:
+    the service calls it under its lock.
+    """
+
+    def __init__(self, size: int, hot: int = HOT_PLANS):
+        self.size = max(1, int(size))
+        self.hot = max(1, min(int(hot), self.size))
+        self._items: OrderedDict[str, SolvedPlan | _Packed] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def get(self, key: str) -> SolvedPlan | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        if isinstance(item, _Packed):
+            item = self._items[key] = item.unpack()
+            self._pack_cold()
+        return item
+
+    def put(self, solved: SolvedPlan) -> None:
+        self._items[solved.key] = solved
+        self._items.move_to_end(solved.key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        self._pack_cold()
+
+    def _pack_cold(self) -> None:
+        cold = list(self._items)[: max(0, len(self._items) - self.hot)]
+        for key in cold:
+            item = self._items[key]
+            if not isinstance(item, _Packed):
+                self._items[key] = _Packed.pack(item)
 
 
 @dataclasses.dataclass
@@ -223,13 +296,14 @@ class _Worker:
 class SolveService:
     """A pool of solver worker processes with a plan cache keyed by input hash."""
 
-    def __init__(self, workers: int = 1, *, cache_size: int = 128, guard_margin_s: float = GUARD_MARGIN_S):
+    def __init__(self, workers: int = 1, *, cache_size: int = 128, guard_margin_s: float = GUARD_MARGIN_S,
+                 finished_jobs_kept: int = FINISHED_JOBS_KEPT):
         self.workers = max(1, int(workers))
         self.guard_margin_s = guard_margin_s
         self._queue: queue.Queue[Job | None] = queue.Queue()
-        self._cache: OrderedDict[str, SolvedPlan] = OrderedDict()
-        self._cache_size = cache_size
-        self._jobs: dict[str, Job] = {}
+        self._cache = PlanCache(cache_size)
+        self._jobs: OrderedDict[str, Job] = OrderedDict()  # oldest submission first
+        self._finished_kept = max(1, int(finished_jobs_kept))
         self._lock = threading.Lock()
         self._closed = False
         self._slots: list[_Worker | None] = [None] * self.workers
@@ -240,18 +314,12 @@ class SolveService:
     # -- cache
     def lookup(self, key: str) -> SolvedPlan | None:
         with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-            return found
+            return self._cache.get(key)
 
     def remember(self, solved: SolvedPlan) -> None:
         """Put a plan in the cache (e.g. one loaded with a saved scenario)."""
         with self._lock:
-            self._cache[solved.key] = solved
-            self._cache.move_to_end(solved.key)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._cache.put(solved)
 
     # -- jobs
     def job(self, key: str) -> Job | None:
@@ -272,10 +340,9 @@ class SolveService:
             if cached is None and running is not None and not running.finished:
                 return running
             job = Job(key, None if cached else data, float(getattr(data.scenario, "time_limit_s", 60.0)))
+            self._jobs.pop(key, None)
             self._jobs[key] = job
-            if len(self._jobs) > 4 * self._cache_size:  # forget old finished jobs
-                for k in [k for k, j in self._jobs.items() if j.finished][: self._cache_size]:
-                    del self._jobs[k]
+            self._forget_old_jobs()
         if cached is not None:
             job.from_cache = True
             job._finish(cached)
@@ -283,6 +350,15 @@ class SolveService:
         else:
             self._queue.put(job)
         return job
+
+    def _forget_old_jobs(self) -> None:
+        """Keep every unfinished job and the latest finished ones (caller holds the lock).
+
+        A finished job holds its plan: were old ones kept, a plan evicted from
+        the cache would stay in memory through its job."""
+        finished = [k for k, j in self._jobs.items() if j.finished]
+        for k in finished[: max(0, len(finished) - self._finished_kept)]:
+            del self._jobs[k]
 
     def with_xlsx(self, key: str, timeout: float = 60.0) -> SolvedPlan | None:
         """The cached plan of ``key``, once its plan.xlsx is written (or ``timeout`` passed)."""

@@ -8,11 +8,26 @@ A saved scenario is one folder, ``models/<name>/``::
     plan.json       the plan, when the scenario was saved solved
     plan.xlsx
 
-A folder is written whole into a hidden temporary folder beside it and then
-renamed into place, so a reader (or a crash) never sees half a scenario;
-replacing, renaming and deleting are renames too.  Names are checked against
-a short pattern (letters, digits, space, ``_ - .``), so a name can never
-reach outside ``models/``.  Everything is JSON or xlsx, never pickle.
+A folder is written whole into a hidden temporary folder beside it
+(``.tmp-<host>-<pid>-<random>``) and then renamed into place, so a reader
+(or a crash) never sees half a scenario; renaming and deleting are renames
+too.  Replacing a saved scenario takes two renames under the store's lock:
+the old folder to ``.replaced-<random>-<name>``, the new one into place (then
+the old one goes to ``.trash-<random>`` and is deleted).  A process killed
+between those two renames leaves the scenario's old version under its
+``.replaced-`` name; the next listing, load or save puts it back (under the
+lock, so never while a live process is in the middle of its own swap).
+Saves also remove what killed processes left behind: temporary folders of
+processes that are gone, trash.  Names are checked against a short pattern
+(letters, digits, space, ``_ - .``), so a name can never reach outside
+``models/``.  Everything is JSON or xlsx, never pickle.
+
+Formats: ``scenario.json`` and ``inputs.json`` carry ``format_version``.  An
+older version is upgraded in memory on load, through
+:data:`SCENARIO_UPGRADERS` and :data:`optimizer.workbench.inputs.INPUTS_UPGRADERS`
+(both empty so far: version 1 is the first ever saved; the frozen fixture
+``tests/fixtures/scenario_v1/`` keeps it loadable); the folder is never
+rewritten by a load.  A newer version is refused with a clear message.
 
 Drafts (``models/.drafts/<token>.json``) hold one browser session's unsaved
 inputs, and its plan when solved, so a closed tab can be reopened with its
@@ -35,12 +50,16 @@ import uuid
 from pathlib import Path
 
 from optimizer import __version__
-from optimizer.atomic import write_bytes_atomic, write_text_atomic
-from optimizer.workbench.inputs import Inputs, write_inputs_workbook
+from optimizer.atomic import is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
+from optimizer.atomic import rename as atomic_rename  # os.rename with the fault hook's rename points
+from optimizer.workbench.inputs import Inputs, Upgrader, upgrade_payload, write_inputs_workbook
 from optimizer.workbench.jobs import SolvedPlan
 
 FORMAT = "forceplan-scenario"
 FORMAT_VERSION = 1
+#: scenario.json upgraders: ``SCENARIO_UPGRADERS[v]`` turns version ``v`` into ``v + 1``
+#: (see :func:`optimizer.workbench.inputs.upgrade_payload`).  Empty: version 1 is the first.
+SCENARIO_UPGRADERS: dict[int, Upgrader] = {}
 DRAFT_FORMAT = "forceplan-draft"
 DRAFT_FORMAT_VERSION = 1
 MAX_JSON_BYTES = 50 * 1024 * 1024
@@ -50,6 +69,8 @@ NAME_MAX = 64
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.\-]*[A-Za-z0-9_\-])?")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+_TMP_FOLDER = re.compile(r"\.tmp-(?:(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-)?[0-9a-f]{32}")
+_REPLACED = re.compile(r"\.replaced-[0-9a-f]{32}-(?P<name>.+)")
 
 
 class ScenarioError(ValueError):
@@ -182,10 +203,45 @@ class ScenarioStore:
                 return entry
         return None
 
+    # -- recovery after a killed process
+    def _recover_if_needed(self) -> None:
+        """Put back a scenario whose replacement was cut short (see the module docstring).
+        Cheap when there is nothing to do: one listing, no lock."""
+        if self.root.is_dir() and any(_REPLACED.fullmatch(e.name) for e in os.scandir(self.root)):
+            with self._locked():
+                self._recover()
+
+    def _recover(self) -> None:
+        """Under the lock: undo half-done replacements and remove what dead processes left.
+
+        ``.replaced-<random>-<name>`` exists outside the lock only if the process
+        replacing ``name`` died: if ``name`` is missing the old version goes back,
+        otherwise the swap completed and the old version is trash.  Temporary
+        folders of processes that are gone (or older than a day) and trash are deleted.
+        """
+        for entry in list(os.scandir(self.root)):
+            replaced = _REPLACED.fullmatch(entry.name)
+            if replaced and entry.is_dir(follow_symlinks=False):
+                if self._existing(replaced["name"]) is None:
+                    atomic_rename(entry.path, self.root / replaced["name"])
+                else:
+                    trash = self.root / f".trash-{uuid.uuid4().hex}"
+                    atomic_rename(entry.path, trash)
+                    shutil.rmtree(trash, ignore_errors=True)
+                _fsync_dir(self.root)
+                continue
+            tmp = _TMP_FOLDER.fullmatch(entry.name)
+            with contextlib.suppress(OSError):
+                if tmp and is_stale(tmp["host"], int(tmp["pid"]) if tmp["pid"] else None, entry.stat().st_mtime):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                elif entry.name.startswith(".trash-") and entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
     # -- listing
     def list(self) -> list[ScenarioInfo]:
         if not self.root.is_dir():
             return []
+        self._recover_if_needed()
         out = []
         for entry in sorted(self.root.iterdir(), key=lambda p: p.name.casefold()):
             if not entry.is_dir() or entry.name.startswith("."):
@@ -202,16 +258,17 @@ class ScenarioStore:
         return self._existing(check_name(name)) is not None
 
     def info(self, name: str) -> ScenarioInfo:
+        """What ``scenario.json`` says (``format_version``: as saved, before any upgrade)."""
         folder = self.root / name
         try:
-            meta = _read_json(folder / "scenario.json")
-            self._check_meta(meta)
+            saved = _read_json(folder / "scenario.json")
+            meta = self._check_meta(saved)
         except (ScenarioError, OSError) as exc:
             return ScenarioInfo(name=name, problem=str(exc))
         return ScenarioInfo(
             name=name,
             saved_at=str(meta.get("saved_at", "")),
-            format_version=meta.get("format_version"),
+            format_version=saved.get("format_version"),
             inputs_sha256=str(meta.get("inputs_sha256", "")),
             has_plan=(folder / "plan.json").is_file(),
             scenario_name=str(meta.get("scenario_name", "")),
@@ -220,7 +277,8 @@ class ScenarioStore:
         )
 
     @staticmethod
-    def _check_meta(meta: object) -> None:
+    def _check_meta(meta: object) -> dict:
+        """``scenario.json`` checked and upgraded to the current version (in memory)."""
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ScenarioError("scenario.json is not a forceplan scenario")
         version = meta.get("format_version")
@@ -228,6 +286,10 @@ class ScenarioStore:
             raise ScenarioError("scenario.json has no valid format_version")
         if version > FORMAT_VERSION:
             raise ScenarioError(f"saved by a newer forceplan (format version {version}; this one reads up to {FORMAT_VERSION})")
+        try:
+            return upgrade_payload(meta, current=FORMAT_VERSION, upgraders=SCENARIO_UPGRADERS, what="scenario.json")
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
 
     # -- save / load
     def save(self, name: str, inputs: Inputs, solved: SolvedPlan | None = None, *, overwrite: bool = False, note: str = "") -> ScenarioInfo:
@@ -239,7 +301,7 @@ class ScenarioStore:
         if not overwrite and self._existing(name) is not None:
             raise ScenarioError(f"a scenario named '{self._existing(name).name}' exists already")
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".tmp-{uuid.uuid4().hex}"
+        tmp = self.root / f".tmp-{process_tag()}-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
             meta = {
@@ -262,14 +324,24 @@ class ScenarioStore:
             write_text_atomic(tmp / "scenario.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n")  # last: marks it complete
             _fsync_dir(tmp)
             with self._locked():
+                self._recover()
                 existing = self._existing(name)
                 trash = None
-                if existing is not None:
-                    if not overwrite:
-                        raise ScenarioError(f"a scenario named '{existing.name}' exists already")
-                    trash = self.root / f".trash-{uuid.uuid4().hex}"
-                    os.rename(existing, trash)
-                os.rename(tmp, folder)
+                if existing is not None and not overwrite:
+                    raise ScenarioError(f"a scenario named '{existing.name}' exists already")
+                with signals_held():  # Ctrl-C waits for the swap: never a scenario set aside by a live process
+                    if existing is not None:
+                        replaced = self.root / f".replaced-{uuid.uuid4().hex}-{existing.name}"
+                        atomic_rename(existing, replaced)
+                        try:
+                            atomic_rename(tmp, folder)
+                        except BaseException:
+                            atomic_rename(replaced, existing)  # the old version back in place
+                            raise
+                        trash = self.root / f".trash-{uuid.uuid4().hex}"
+                        atomic_rename(replaced, trash)  # before the lock goes: .replaced- only ever marks a dead process's swap
+                    else:
+                        atomic_rename(tmp, folder)
                 _fsync_dir(self.root)
             if trash is not None:
                 shutil.rmtree(trash, ignore_errors=True)
@@ -279,12 +351,14 @@ class ScenarioStore:
         return self.info(name)
 
     def load(self, name: str) -> LoadedScenario:
+        """The scenario ``name``, upgraded in memory if it was saved by an older version;
+        nothing in its folder is written."""
+        self._recover_if_needed()
         folder = self._existing(check_name(name))
         if folder is None:
             raise ScenarioError(f"no scenario named '{name}'")
         try:
-            meta = _read_json(folder / "scenario.json")
-            self._check_meta(meta)
+            meta = self._check_meta(_read_json(folder / "scenario.json"))
             try:
                 inputs, warnings = Inputs.from_json(_read_json(folder / "inputs.json"))
             except ValueError as exc:
@@ -306,23 +380,25 @@ class ScenarioStore:
     def rename(self, old: str, new: str) -> ScenarioInfo:
         new_folder = self._folder(new)
         with self._locked():
+            self._recover()
             src = self._existing(check_name(old))
             if src is None:
                 raise ScenarioError(f"no scenario named '{old}'")
             clash = self._existing(new_folder.name)
             if clash is not None and clash != src:
                 raise ScenarioError(f"a scenario named '{clash.name}' exists already")
-            os.rename(src, new_folder)
+            atomic_rename(src, new_folder)
             _fsync_dir(self.root)
         return self.info(new_folder.name)
 
     def delete(self, name: str) -> None:
         with self._locked():
+            self._recover()
             src = self._existing(check_name(name))
             if src is None:
                 raise ScenarioError(f"no scenario named '{name}'")
             trash = self.root / f".trash-{uuid.uuid4().hex}"
-            os.rename(src, trash)
+            atomic_rename(src, trash)
             _fsync_dir(self.root)
         shutil.rmtree(trash, ignore_errors=True)
 

@@ -1,0 +1,1 @@
+"""The corpus of bad workbooks; see make_corpus.py."""
