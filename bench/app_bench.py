@@ -41,26 +41,14 @@ from tests.browser import (  # noqa: E402
     click_solve,
     click_toggle,
     goto_page,
+    inputs_key,
     launch,
     settle,
+    wait_plan_of,
 )
 
 # Each step flips one switch; every state reached is new until the end (8 states of 3 switches).
 SEQUENCE = ("un_mandate", "us_backstop", "un_mandate", "ceasefire_in_place", "un_mandate", "us_backstop", "un_mandate")
-
-
-def inputs_key(page) -> str:
-    return page.locator(".st-key-inputs_meta code").first.inner_text().strip()
-
-
-def wait_plan_of(page, key: str, timeout_ms: int = 180_000) -> None:
-    """Until the Plan page shows the (fresh) plan of inputs ``key`` with its headline figures."""
-    page.wait_for_function(
-        """k => { const m = document.querySelector('.st-key-plan_meta');
-                  const h = document.querySelector('.st-key-headline [data-testid=stMetricValue]');
-                  return !!m && !!h && m.innerText.includes(k) && !m.innerText.includes('(stale)'); }""",
-        arg=key, timeout=timeout_ms, polling=20,
-    )
 
 
 def engine_seconds(page) -> float:

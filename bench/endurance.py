@@ -41,27 +41,15 @@ from tests.browser import (  # noqa: E402
     click_solve,
     click_toggle,
     health,
+    inputs_key,
     launch,
     process_tree_rss,
     settle,
+    wait_plan_of,
 )
 
 LIMIT_MB = 50.0
 SWITCHES = ("un_mandate", "us_backstop", "ceasefire_in_place")
-
-
-def inputs_key(page) -> str:
-    return page.locator(".st-key-inputs_meta code").first.inner_text().strip()
-
-
-def wait_plan_of(page, key: str, timeout_ms: int = 300_000) -> None:
-    """Until the Plan page shows the (fresh) plan of inputs ``key`` with its headline figures."""
-    page.wait_for_function(
-        """k => { const m = document.querySelector('.st-key-plan_meta');
-                  const h = document.querySelector('.st-key-headline [data-testid=stMetricValue]');
-                  return !!m && !!h && m.innerText.includes(k) && !m.innerText.includes('(stale)'); }""",
-        arg=key, timeout=timeout_ms, polling=50,
-    )
 
 
 def from_cache(page) -> bool:
@@ -124,7 +112,7 @@ def main() -> int:
                     settle(page, quiet=0.2)
                     key = inputs_key(page)
                     click_solve(page)
-                    wait_plan_of(page, key)
+                    wait_plan_of(page, key, timeout_ms=300_000, polling=50)
                     settle(page, quiet=0.2)
                     cache_hits += from_cache(page)
                     done = i + 1 - args.warm_up

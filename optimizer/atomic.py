@@ -192,7 +192,8 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk; a no-op where folders cannot be opened."""
     with contextlib.suppress(OSError, AttributeError):
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -326,7 +327,7 @@ class StagedFiles:
             for tmp, target in self._staged:
                 rename(tmp, target, replace=True)
         for folder in {target.parent for _, target in self._staged}:
-            _fsync_dir(folder)
+            fsync_dir(folder)
 
 
 @contextlib.contextmanager

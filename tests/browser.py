@@ -181,6 +181,16 @@ def inputs_key(page) -> str:
     return text.rsplit("·", 1)[-1].strip().strip("`")
 
 
+def wait_plan_of(page, key: str, timeout_ms: int = 180_000, polling: int = 20) -> None:
+    """Until the Plan page shows the (fresh) plan of inputs ``key`` with its headline figures."""
+    page.wait_for_function(
+        """k => { const m = document.querySelector('.st-key-plan_meta');
+                  const h = document.querySelector('.st-key-headline [data-testid=stMetricValue]');
+                  return !!m && !!h && m.innerText.includes(k) && !m.innerText.includes('(stale)'); }""",
+        arg=key, timeout=timeout_ms, polling=polling,
+    )
+
+
 def click_toggle(page, name: str) -> None:
     page.locator(f".st-key-p_{name} label").first.click()
 

@@ -19,6 +19,7 @@ when chromium or playwright is missing, unless FORCEPLAN_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -84,6 +85,15 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
+def flow_failed(what: str, exc: Exception, server, *pages: tuple) -> AssertionError:
+    """The error a failed browser flow raises: what failed and why, with the server log's
+    tail; a screenshot of each (page, name) first, as far as the page can still take one."""
+    for page, name in pages:
+        with contextlib.suppress(Exception):
+            shot(page, name)
+    return AssertionError(f"{what} failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}")
+
+
 def new_page(browser, server, outside: list, errors: list):
     context = browser.new_context(viewport={"width": 1500, "height": 1500}, accept_downloads=True)
     page = context.new_page()
@@ -93,7 +103,8 @@ def new_page(browser, server, outside: list, errors: list):
     return page
 
 
-def save_scenario(page, name: str) -> None:
+def type_save_name(page, name: str) -> None:
+    """On the Scenarios page, type the name to save under (the Save button not yet pressed)."""
     goto_page(page, "Scenarios")
     page.wait_for_selector(".st-key-save_box")
     settle(page)
@@ -101,6 +112,10 @@ def save_scenario(page, name: str) -> None:
     box.fill(name)
     box.press("Enter")
     settle(page)
+
+
+def save_scenario(page, name: str) -> None:
+    type_save_name(page, name)
     page.locator(".st-key-save_btn").get_by_role("button").click()
     page.get_by_text(f"Saved '{name}'").wait_for()
     settle(page)
@@ -243,11 +258,7 @@ def test_what_if_session_in_a_real_browser(server, browser, tmp_path):
         other.context.close()
         assert toggle_on(page, "us_backstop")  # and the first one is unchanged
     except Exception as exc:
-        try:
-            shot(page, "99_failure")
-        except Exception:  # noqa: BLE001
-            pass
-        raise AssertionError(f"browser flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
+        raise flow_failed("browser flow", exc, server, (page, "99_failure")) from exc
     finally:
         try:
             page.context.close()
@@ -290,11 +301,7 @@ def test_frontier_page_runs_with_progress_in_a_real_browser(server, browser, tmp
         assert len(result["conditions"]) == 8
         assert {"max_personnel", "planned_personnel", "force_target"} <= set(result["conditions"][0])
     except Exception as exc:
-        try:
-            shot(page, "99_frontier_failure")
-        except Exception:  # noqa: BLE001
-            pass
-        raise AssertionError(f"frontier flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
+        raise flow_failed("frontier flow", exc, server, (page, "99_frontier_failure")) from exc
     finally:
         page.context.close()
     assert outside == [], f"requests left the machine: {outside[:5]}"
@@ -470,11 +477,7 @@ def test_hostile_uploads_are_refused_and_the_server_stays_up(server, browser, tm
         finally:
             fresh.context.close()
     except Exception as exc:
-        try:
-            shot(page, "99_hostile_failure")
-        except Exception:  # noqa: BLE001
-            pass
-        raise AssertionError(f"hostile uploads failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server.log_tail()}") from exc
+        raise flow_failed("hostile uploads", exc, server, (page, "99_hostile_failure")) from exc
     finally:
         page.context.close()
     assert server.proc.poll() is None, "the server died"
@@ -506,16 +509,6 @@ def _decline(src: Path, nation: str, dst: Path) -> None:
     assert len(rows) == 1, nation
     ws.cell(row=rows[0], column=s_col).value = "declined"
     book.save(dst)
-
-
-def _save_name(page, name: str) -> None:
-    goto_page(page, "Scenarios")
-    page.wait_for_selector(".st-key-save_box")
-    settle(page)
-    box = page.locator(".st-key-save_name input")
-    box.fill(name)
-    box.press("Enter")
-    settle(page)
 
 
 def test_two_sessions_solving_at_once_stay_isolated(server2, browser, tmp_path, direct_plans):
@@ -584,19 +577,14 @@ def test_two_sessions_solving_at_once_stay_isolated(server2, browser, tmp_path, 
         assert metric_values(a) == want_a and metric_values(b) == want_b
 
         # both save at the same moment, each under its own name
-        _save_name(a, "session-a")
-        _save_name(b, "session-b")
+        type_save_name(a, "session-a")
+        type_save_name(b, "session-b")
         a.locator(".st-key-save_btn").get_by_role("button").click()
         b.locator(".st-key-save_btn").get_by_role("button").click()
         a.get_by_text("Saved 'session-a'").wait_for()
         b.get_by_text("Saved 'session-b'").wait_for()
     except Exception as exc:
-        for page, name in ((a, "99_session_a_failure"), (b, "99_session_b_failure")):
-            try:
-                shot(page, name)
-            except Exception:  # noqa: BLE001
-                pass
-        raise AssertionError(f"two-session flow failed: {type(exc).__name__}: {exc}\n\nserver log tail:\n{server2.log_tail()}") from exc
+        raise flow_failed("two-session flow", exc, server2, (a, "99_session_a_failure"), (b, "99_session_b_failure")) from exc
     finally:
         for page in (a, b):
             try:

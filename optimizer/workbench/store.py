@@ -50,7 +50,7 @@ import uuid
 from pathlib import Path
 
 from optimizer import __version__
-from optimizer.atomic import is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
+from optimizer.atomic import fsync_dir, is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
 from optimizer.atomic import rename as atomic_rename  # os.rename with the fault hook's rename points
 from optimizer.workbench.inputs import Inputs, Upgrader, upgrade_payload, write_inputs_workbook
 from optimizer.workbench.jobs import SolvedPlan
@@ -152,15 +152,6 @@ def _read_json(path: Path) -> object:
         raise ScenarioError(f"{path.name} is not valid JSON ({exc.__class__.__name__})") from None
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 class ScenarioStore:
     """The scenarios folder (``models/``)."""
 
@@ -228,7 +219,7 @@ class ScenarioStore:
                     trash = self.root / f".trash-{uuid.uuid4().hex}"
                     atomic_rename(entry.path, trash)
                     shutil.rmtree(trash, ignore_errors=True)
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
                 continue
             tmp = _TMP_FOLDER.fullmatch(entry.name)
             with contextlib.suppress(OSError):
@@ -322,7 +313,7 @@ class ScenarioStore:
                 if solved.xlsx:
                     write_bytes_atomic(tmp / "plan.xlsx", solved.xlsx)
             write_text_atomic(tmp / "scenario.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n")  # last: marks it complete
-            _fsync_dir(tmp)
+            fsync_dir(tmp)
             with self._locked():
                 self._recover()
                 existing = self._existing(name)
@@ -342,7 +333,7 @@ class ScenarioStore:
                         atomic_rename(replaced, trash)  # before the lock goes: .replaced- only ever marks a dead process's swap
                     else:
                         atomic_rename(tmp, folder)
-                _fsync_dir(self.root)
+                fsync_dir(self.root)
             if trash is not None:
                 shutil.rmtree(trash, ignore_errors=True)
         except BaseException:
@@ -388,7 +379,7 @@ class ScenarioStore:
             if clash is not None and clash != src:
                 raise ScenarioError(f"a scenario named '{clash.name}' exists already")
             atomic_rename(src, new_folder)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         return self.info(new_folder.name)
 
     def delete(self, name: str) -> None:
@@ -399,7 +390,7 @@ class ScenarioStore:
                 raise ScenarioError(f"no scenario named '{name}'")
             trash = self.root / f".trash-{uuid.uuid4().hex}"
             atomic_rename(src, trash)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         shutil.rmtree(trash, ignore_errors=True)
 
     # -- drafts
