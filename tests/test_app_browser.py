@@ -362,13 +362,9 @@ def zip_bomb(dst: Path, inflated_mb: int = 150) -> None:
 
 def xml_entity_bomb(dst: Path) -> None:
     """A real workbook whose first sheet is a billion-laughs XML entity bomb."""
-    lol = "".join(f'<!ENTITY lol{i} "{"&lol%d;" % (i - 1) * 10}">' for i in range(1, 10))
-    bomb = (
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + lol + "]>"
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
-    ).encode()
-    _copy_members(DEFAULT_WORKBOOK, dst, replace={"xl/worksheets/sheet1.xml": bomb})
+    from tests.corpus.make_corpus import BILLION_LAUGHS_SHEET
+
+    _copy_members(DEFAULT_WORKBOOK, dst, replace={"xl/worksheets/sheet1.xml": BILLION_LAUGHS_SHEET})
 
 
 def encrypted(dst: Path) -> None:

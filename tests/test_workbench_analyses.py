@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -97,15 +98,36 @@ def test_progress_is_reported_by_phase_and_results_are_cached(service, small, re
 
 
 def test_cancel_kills_the_run_and_the_service_goes_on(small):
+    before = named_semaphores()
     svc = AnalysisService(workers=1)
     job = svc.submit("stress", small, {"samples": 400, "seed": 1})
     deadline = time.monotonic() + 60
     while job.proc is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    while not (job.phases and job.phases[-1]["total"]) and time.monotonic() < deadline:
+        time.sleep(0.05)  # its pool is solving
+    assert named_semaphores() - before, "the pool made no named semaphore: nothing to check"
     assert svc.cancel(job.key)
     assert job.wait(30) and job.state == "cancelled"
     assert svc.lookup(job.key) is None
     assert job.proc.poll() is not None
+    # The worker stopped its pool itself, so multiprocessing removed the pool's named
+    # semaphores; a SIGKILL of the group would leave them in /dev/shm for good.
+    leftover = set()
+    while time.monotonic() < deadline:
+        leftover = named_semaphores() - before
+        if not leftover:
+            break
+        time.sleep(0.1)
+    assert not leftover, leftover
+
+
+def named_semaphores() -> set[str]:
+    """multiprocessing's named semaphores on this machine (Linux keeps them in /dev/shm)."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm to look at")
+    return {p.name for p in shm.glob("sem.mp-*")}
 
 
 def test_a_failing_worker_gives_a_one_line_error(small, monkeypatch):

@@ -22,6 +22,7 @@ imports pyomo.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -158,8 +159,27 @@ class AnalysisJob:
             }
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill a worker and its pool's children (it leads its own process group)."""
+STOP_GRACE_S = 5.0  # a worker's own clean stop takes a fraction of a second
+
+
+def _stop_group(proc: subprocess.Popen, grace_s: float = STOP_GRACE_S) -> None:
+    """Stop a worker and its pool's children (it leads its own process group).
+
+    Ctrl-C (SIGINT) first: the worker cancels its queued solves, ends its pool
+    (:func:`optimizer.analysis.executor.make_executor`) and exits, and then
+    multiprocessing's resource tracker removes the pool's named semaphores.  A
+    SIGKILL of the whole group would kill the tracker too and leave them in
+    ``/dev/shm`` for good, a few at every cancel of a long-running server.
+    Whatever has not ended after ``grace_s`` is killed with the group.
+    """
+    if proc.poll() is None:
+        with contextlib.suppress(OSError):
+            os.kill(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(grace_s)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
@@ -240,7 +260,7 @@ class AnalysisService:
         job.cancel_requested = True
         proc = job.proc
         if proc is not None:
-            _kill_group(proc)
+            _stop_group(proc)
         return True
 
     def _run(self, job: AnalysisJob) -> None:
@@ -273,12 +293,12 @@ class AnalysisService:
                                     env=env, start_new_session=True)
             job.proc = proc
             if job.cancel_requested:
-                _kill_group(proc)
+                _stop_group(proc)
             timed_out = threading.Event()
 
             def guard() -> None:
                 timed_out.set()
-                _kill_group(proc)
+                _stop_group(proc)
 
             timer = threading.Timer(self.timeout_s, guard)
             timer.daemon = True
@@ -299,7 +319,7 @@ class AnalysisService:
             finally:
                 timer.cancel()
                 if proc.poll() is None:
-                    _kill_group(proc)
+                    _stop_group(proc)
             if job.cancel_requested:
                 job._finish("cancelled", error="cancelled")
             elif code == 0 and out.exists():

@@ -507,15 +507,20 @@ def too_many_members(members: Members) -> Members:
     return members + [(f"xl/x/{i}", b"") for i in range(2001)]
 
 
+# 'Billion laughs': a worksheet part whose nested entities would expand to ~3 GB
+# (also used by tests/test_input_errors.py and the browser test's hostile uploads).
+BILLION_LAUGHS_SHEET = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    + "]>"
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+).encode()
+
+
 def xml_bomb_members(members: Members) -> Members:
-    """'Billion laughs': nested entities in the Nations sheet that would expand to ~3 GB."""
-    entities = "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
-    bomb = (
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + entities + "]>"
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
-    ).encode()
-    return replace_member(members, sheet_part("Nations"), bomb)
+    """'Billion laughs' in place of the Nations sheet."""
+    return replace_member(members, sheet_part("Nations"), BILLION_LAUGHS_SHEET)
 
 
 def too_many_rows_members(members: Members) -> Members:
