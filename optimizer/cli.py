@@ -8,12 +8,8 @@ interrupted (Ctrl-C), nothing half-written.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -33,54 +29,30 @@ def safe_folder_name(name: str) -> str:
     return cleaned[:80] or "scenario"
 
 
-@contextlib.contextmanager
-def interrupt_exits_at_once(message: str):
-    """While reading and solving, Ctrl-C ends the process at once: ``message`` on stderr, exit 130.
+class _InterruptedBeforeWriting(KeyboardInterrupt):
+    """Ctrl-C while reading or solving: nothing was being written yet."""
 
-    A KeyboardInterrupt cannot be relied upon here: HiGHS runs Python
-    callbacks during the solve, and one raised inside them is caught and
-    turned into an "interrupted" result, which the two-stage solve reports as
-    a ``time_limit`` plan (and then writes, exit 0).  Nothing is being written
-    in this phase, so ending the process at once cannot leave anything
-    half-written.  The message goes to a copy of the standard error taken on
-    entry, because pyomo redirects ``sys.stderr`` (and file descriptor 2)
-    while the solver runs.  Outside the main thread (no signal handlers
-    there) this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    try:
-        err = os.dup(sys.stderr.fileno())
-    except (AttributeError, OSError, ValueError):  # no real stderr (an embedding, a test runner)
-        err = None
 
-    def handler(signum, frame):
-        if err is not None:
-            with contextlib.suppress(OSError):
-                os.write(err, (message + "\n").encode("utf-8", "replace"))
-        os._exit(EXIT_INTERRUPTED)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if err is not None:
-            os.close(err)
+def _interrupted(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tuple[object, Path]:
     """Read, solve and write; returns (PlanResult, output folder).  Raises InputError.
 
-    Ctrl-C while reading or solving exits 130 at once (:func:`interrupt_exits_at_once`);
-    while writing it raises KeyboardInterrupt, and the staged outputs are
-    discarded (:func:`optimizer.pipeline.write_outputs`).
+    Ctrl-C while reading or solving raises :class:`_InterruptedBeforeWriting`
+    (the solve turns a Ctrl-C that HiGHS swallowed back into KeyboardInterrupt:
+    :func:`optimizer.solve._ctrl_c_noted`); while writing it raises
+    KeyboardInterrupt, and the staged outputs are discarded
+    (:func:`optimizer.pipeline.write_outputs`).
     """
-    with interrupt_exits_at_once(INTERRUPTED_SOLVING):
-        from optimizer.pipeline import plan_workbook, write_outputs
+    from optimizer.pipeline import plan_workbook, write_outputs
 
+    try:
         plan = plan_workbook(workbook, overrides)
+    except KeyboardInterrupt:
+        raise _InterruptedBeforeWriting from None
     out_dir = Path(out) if out else Path("reports") / safe_folder_name(plan.scenario["name"])
     src = Path(workbook).resolve()
     if any((out_dir / name).resolve() == src for name in ("plan.json", "plan.xlsx", "report.pdf")):
@@ -102,10 +74,12 @@ def cli() -> None:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: bool) -> None:
     """Plan the force for WORKBOOK and write plan.json, plan.xlsx and report.pdf."""
-    with interrupt_exits_at_once(INTERRUPTED_SOLVING):  # Ctrl-C during these imports: exit 130 too
+    try:  # Ctrl-C during these imports: exit 130 too (not click's "Aborted!", exit 1)
         from optimizer.report import ReportError
         from optimizer.solve import SolverFailure
         from optimizer.summary import format_summary
+    except KeyboardInterrupt:
+        _interrupted(INTERRUPTED_SOLVING)
 
     try:
         plan, out_dir = run_solve(workbook, out, overrides)
@@ -115,9 +89,10 @@ def solve(workbook: str, out: str | None, overrides: tuple[str, ...], quiet: boo
     except SolverFailure as exc:
         click.echo(f"forceplan: solver failure: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
+    except _InterruptedBeforeWriting:
+        _interrupted(INTERRUPTED_SOLVING)
     except KeyboardInterrupt:
-        click.echo("forceplan: interrupted; nothing was written half-way", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted("forceplan: interrupted; nothing was written half-way")
     except click.UsageError:
         raise
     except ReportError as exc:

@@ -21,6 +21,9 @@ Two entry points, both pyomo-free at their interface:
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -57,6 +60,35 @@ _NO_AUTO_UPDATES = {
 
 class SolverFailure(RuntimeError):
     """The solver could not be run or failed; nothing should be written."""
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """Note a Ctrl-C that arrives while HiGHS runs, so the caller can raise it afterwards.
+
+    HiGHS calls back into Python during a solve (pyomo's log capture); the
+    KeyboardInterrupt that Python raises in such a callback is caught by
+    highspy, and the solve ends at once with model status "solve error",
+    which would otherwise pass for a time limit and be written as a plan.
+    The handler still raises KeyboardInterrupt (so HiGHS stops at once) and
+    records it.  Only Python's own default handler is replaced, in the main
+    thread: an ignored SIGINT (solver pools) or an application's own handler
+    is left alone.
+    """
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield caught
+        return
+
+    def handler(signum, frame):
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @dataclass
@@ -279,9 +311,15 @@ class _Session:
             self._set_start(start)
         self.timings["handover"] += time.perf_counter() - t0
         try:
-            res = opt.solve(self.m, **_NO_AUTO_UPDATES)
+            with _ctrl_c_noted() as interrupted:
+                res = opt.solve(self.m, **_NO_AUTO_UPDATES)
         except Exception as exc:  # pyomo/HiGHS raise many kinds; one clear line for the user
             raise SolverFailure(f"HiGHS failed in {stage.replace('stage', 'stage ')}: {type(exc).__name__}: {exc}") from exc
+        if interrupted:
+            raise KeyboardInterrupt  # HiGHS swallowed it (see _ctrl_c_noted); the plan so far is not a plan
+        if res.termination_condition == TerminationCondition.error:
+            raise SolverFailure(f"HiGHS failed in {stage.replace('stage', 'stage ')}: model status "
+                                f"{self.highs.modelStatusToString(self.highs.getModelStatus())}")
         run_time = res.timing_info.timer.get_total_time("optimize")
         self.timings[stage] += run_time
         self.timings["handover"] += float(res.timing_info.wall_time) - run_time

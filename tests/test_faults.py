@@ -621,3 +621,37 @@ def test_ctrl_c_during_an_analysis_stops_its_solves_at_once_and_writes_nothing(h
     gone = psutil.wait_procs(workers, timeout=10)[1]
     assert gone == [], f"pool workers still running: {[p.pid for p in gone]}"
     assert not out.exists()
+
+
+SOLVER_STATUS_ERROR = r"""
+import sys
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+real_solve = Highs.solve
+
+def solve_with_error_status(self, *args, **kwargs):
+    results = real_solve(self, *args, **kwargs)
+    results.termination_condition = TerminationCondition.error  # as HiGHS's "solve error" status comes back
+    return results
+
+Highs.solve = solve_with_error_status
+sys.argv = ["forceplan", *sys.argv[1:]]
+from optimizer.cli import main
+main()
+"""
+
+
+def test_a_solver_error_status_is_a_failure_not_a_time_limit_plan(solve_setup, tmp_path):
+    """HiGHS ending with an error status (not an exception) must not pass for a time limit: one line, exit 1."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name, data in solve_setup.old.items():
+        (folder / name).write_bytes(data)
+    before = tree_bytes(folder)
+    tally("solver: error status")
+    result = forceplan("solve", solve_setup.workbook, "--out", folder, code=SOLVER_STATUS_ERROR)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("forceplan: solver failure: HiGHS failed in stage 1: model status ")
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+    assert tree_bytes(folder) == before and hidden(folder) == []

@@ -272,12 +272,7 @@ class ScenarioStore:
         """``scenario.json`` checked and upgraded to the current version (in memory)."""
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ScenarioError("scenario.json is not a forceplan scenario")
-        version = meta.get("format_version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ScenarioError("scenario.json has no valid format_version")
-        if version > FORMAT_VERSION:
-            raise ScenarioError(f"saved by a newer forceplan (format version {version}; this one reads up to {FORMAT_VERSION})")
-        try:
+        try:  # a missing, newer or unknown format_version is refused there
             return upgrade_payload(meta, current=FORMAT_VERSION, upgraders=SCENARIO_UPGRADERS, what="scenario.json")
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
