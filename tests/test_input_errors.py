@@ -117,6 +117,16 @@ def test_all_problems_are_reported_in_one_pass(tmp_path):
         assert fragment in message
 
 
+def test_a_bad_required_parameter_is_one_problem_not_also_missing(tmp_path):
+    """A required Scenario value that is there but wrong is reported at its cell only,
+    not a second time as a missing parameter."""
+    wb = tmp_path / "bad.xlsx"
+    write_workbook_from_tables(wb, {**SCENARIO, "force_target": "lots"}, TABLES)
+    message = _reject(wb, tmp_path)
+    assert "1 problem found" in message and "'force_target' is text" in message, message
+    assert "missing" not in message, message
+
+
 def test_missing_sheet_and_missing_column(tmp_path):
     wb = tmp_path / "bad.xlsx"
     write_workbook_from_tables(wb, SCENARIO, TABLES)
