@@ -528,12 +528,16 @@ main()
 """
 
 
-def test_a_solver_error_is_one_line_exit_1_and_nothing_written(solve_setup, tmp_path):
-    folder = tmp_path / "out"
+def folder_with_previous_plan(folder: Path, setup) -> tuple[Path, dict[str, bytes]]:
+    """An output folder holding an earlier run's plan, and its bytes to compare with afterwards."""
     folder.mkdir()
-    for name, data in solve_setup.old.items():
+    for name, data in setup.old.items():
         (folder / name).write_bytes(data)
-    before = tree_bytes(folder)
+    return folder, tree_bytes(folder)
+
+
+def test_a_solver_error_is_one_line_exit_1_and_nothing_written(solve_setup, tmp_path):
+    folder, before = folder_with_previous_plan(tmp_path / "out", solve_setup)
     tally("solver: simulated HiGHS crash", 2)
     result = forceplan("solve", solve_setup.workbook, "--out", folder, code=SOLVER_CRASH)
     assert result.returncode == 1
@@ -565,11 +569,7 @@ main()
 
 
 def test_ctrl_c_during_the_solve_exits_130_at_once_and_writes_nothing(harder_workbook, solve_setup, tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name, data in solve_setup.old.items():
-        (folder / name).write_bytes(data)
-    before = tree_bytes(folder)
+    folder, before = folder_with_previous_plan(tmp_path / "out", solve_setup)
     marker = tmp_path / "solving"
     env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
     proc = subprocess.Popen([sys.executable, "-c", SOLVE_WITH_MARKER, str(marker), "solve", str(harder_workbook), "--out", str(folder),
@@ -645,11 +645,7 @@ main()
 
 def test_a_solver_error_status_is_a_failure_not_a_time_limit_plan(solve_setup, tmp_path):
     """HiGHS ending with an error status (not an exception) must not pass for a time limit: one line, exit 1."""
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name, data in solve_setup.old.items():
-        (folder / name).write_bytes(data)
-    before = tree_bytes(folder)
+    folder, before = folder_with_previous_plan(tmp_path / "out", solve_setup)
     tally("solver: error status")
     result = forceplan("solve", solve_setup.workbook, "--out", folder, code=SOLVER_STATUS_ERROR)
     assert result.returncode == 1, result.stdout + result.stderr
