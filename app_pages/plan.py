@@ -100,6 +100,18 @@ def _tables_requirements(plan: dict) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", height=620)
 
 
+def _certificate(plan: dict) -> None:
+    """What proves the status, in plain words; an unverified plan is shown as an error, not a quiet caption."""
+    kind, text = views.certificate_notice(plan)
+    with st.container(key="plan_certificate"):
+        if kind == "error":
+            st.error(text, icon=":material/gpp_bad:")
+        elif kind == "warning":
+            st.warning(text, icon=":material/timer:")
+        else:
+            st.caption(text)
+
+
 def render() -> None:
     state.show_flash()
     solved, fresh = state.current_plan()
@@ -122,6 +134,7 @@ def render() -> None:
             f"status **{plan.get('status')}** · solver {(plan.get('solver') or {}).get('seconds', 0):.2f} s · "
             f"plan of inputs `{solved.key[:12]}`" + ("" if fresh else " (stale)")
         )
+    _certificate(plan)
     if not fresh:
         changes = [state.md(c) for c in state.changes_since(solved.key)]
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""

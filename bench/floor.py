@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import SCOPES, PlanningData
-from optimizer.solve import RANDOM_SEED, STAGE1_ABS_GAP, Solution, _relative_gap
+from optimizer.certify import relative_gap as _relative_gap
+from optimizer.solve import RANDOM_SEED, STAGE1_ABS_GAP, Solution
 
 INF = math.inf
 

@@ -6,12 +6,14 @@ not depend on the solver's own bookkeeping (slack values, objective values).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
 
 from optimizer import __version__
+from optimizer.certify import STAGE_NAMES, certificate_words
 from optimizer.data import SCOPES, PlanningData
 from optimizer.solve import Solution
 
@@ -61,21 +63,23 @@ def build_results(data: PlanningData, solution: Solution) -> PlanResult:
         "nations_taking_part": int((nations["personnel"] > 0).sum()),
     }
     score = float(requirements["weighted_shortfall"].sum() + targets["short"].sum())
+    status, certificate, warnings = _check_certificate(data, solution, score, nations)
     solver = {
         "name": solution.solver_name,
         "version": solution.solver_version,
         "seconds": round(solution.seconds, 3),
         "gap": round(float(solution.gap), 9),
-        "status": solution.status,
+        "status": status,
         "stage1_proven": solution.stage1_proven,
         "stage2_objective": None if solution.stage2_objective is None else round(solution.stage2_objective, ROUND),
         "threads": 1,
         "timings_s": {k: round(v, 3) for k, v in solution.timings.items()},
         **{k: int(v) for k, v in solution.counts.items()},
+        "certificate": certificate,
     }
     return PlanResult(
         scenario=sc.model_dump(),
-        status=solution.status,
+        status=status,
         shortfall_score=score,
         allocations=alloc,
         requirements=requirements,
@@ -90,11 +94,50 @@ def build_results(data: PlanningData, solution: Solution) -> PlanResult:
             "forceplan_version": __version__,
             "planned_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # the report's date
         },
-        warnings=data.warnings,
+        warnings=(*data.warnings, *warnings),
         sectors=_sectors(data),
         pledges=_pledges(data, alloc),
         reserves=getattr(solution, "reserves", None),
     )
+
+
+def _check_certificate(data: PlanningData, solution: Solution, score: float, nations: pd.DataFrame) -> tuple[str, dict, tuple[str, ...]]:
+    """The solve's certificate, checked once more against the plan's final tables.
+
+    The solve certified the objectives it recomputed from the chosen units;
+    here they are recomputed again from the tables that are handed out
+    (requirements and targets for the score; the nations table's personnel and
+    cost, the workbook's fair shares and the nations taking part for stage 2).
+    A mismatch means the tables and the certificate describe different plans:
+    the status becomes ``unverified``.  Returns (status, certificate with the
+    table figures and the plain-words summary, warnings).
+    """
+    sc = data.scenario
+    cert = copy.deepcopy(solution.certificate) if solution.certificate else {"status": solution.status, "stage1": None, "stage2": None}
+    fair = nations["nation"].map(data.nations["fair_personnel"]).astype(float)
+    sharing = (sc.weight_cost * float(nations["cost_musd"].sum())
+               + sc.weight_fairness * float((nations["personnel"] - fair).abs().sum())
+               + sc.weight_nations * int((nations["personnel"] > 0).sum()))
+    status, warnings = solution.status, ()
+    for stage, table_value in (("stage1", score), ("stage2", sharing)):
+        c = cert.get(stage)
+        if c is None:
+            continue
+        c["table_objective"] = round(table_value, ROUND)
+        # the tables round each nation's cost to 1e-6 M USD
+        if c["objective"] is None or abs(table_value - c["objective"]) > 1e-6 * max(1.0, abs(table_value)) + 1e-6 * len(nations):
+            c["verdict"] = "unverified"
+            status = "unverified"
+            warnings = (f"the plan is UNVERIFIED: its tables give {STAGE_NAMES[stage]} {table_value:,.2f}, "
+                        f"the solve certified {c['objective']}; do not sign it off as optimal",)
+    cert["status"] = status
+    for c in (cert.get("stage1"), cert.get("stage2")):
+        if c is not None:
+            for key in ("objective", "bound", "gap", "absolute_gap"):
+                if c.get(key) is not None:
+                    c[key] = round(float(c[key]), 9 if key == "gap" else ROUND)
+    cert["summary"] = certificate_words(cert)
+    return status, cert, (*solution.warnings, *warnings)
 
 
 def _allocations(data: PlanningData, units: pd.DataFrame) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from pyomo.core.expr.numeric_expr import MonomialTermExpression
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
+from optimizer.certify import STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attempt, judge_stage, overall_status, plan_objectives, relative_gap
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.model import build_model, model_values, set_values
 
@@ -108,6 +109,8 @@ class Solution:
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     reserves: pd.DataFrame | None = None  # resilient plans only: nation, unit_type, sector, units held in reserve
+    certificate: dict | None = None  # per stage: recomputed objective, trusted bound, gap, verdict (optimizer.certify)
+    warnings: tuple[str, ...] = ()
 
 
 def _solver() -> Highs:
@@ -126,22 +129,11 @@ def _has_solution(res) -> bool:
     return res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
 
 
-def _relative_gap(incumbent: float | None, bound: float | None) -> float:
-    """(incumbent − bound) / incumbent.  Both objectives are ≥ 0, so 0 is always a
-    valid bound and the gap never exceeds 1; unknown counts as 1."""
-    if incumbent is None:
-        return 1.0
-    bound = max(0.0, bound if bound is not None else 0.0)
-    if incumbent - bound <= 1e-9:
-        return 0.0
-    return min(1.0, (incumbent - bound) / max(abs(incumbent), 1e-10))
-
-
 def _version() -> str:
-    import highspy
+    """HiGHS's version without creating a Highs object (which prints HiGHS's banner on the terminal)."""
+    from importlib.metadata import version
 
-    h = highspy.Highs()
-    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    return version("highspy")
 
 
 class _Session:
@@ -152,8 +144,13 @@ class _Session:
     ``handover``; ``stage1``/``stage2`` are HiGHS's own run times.
     """
 
-    def __init__(self, data: PlanningData, *, strong: bool = True, universe: PlanningData | None = None, mutable: bool = False):
+    #: presolve settings of the runs without a MIP start after a run whose figures disagree (tests set () to see the guard alone)
+    recovery_presolve: tuple[str, ...] = ("choose", "off")
+
+    def __init__(self, data: PlanningData, *, strong: bool = True, universe: PlanningData | None = None, mutable: bool = False,
+                 reference: bool = False):
         self.data = data
+        self.reference = reference  # every run without a MIP start and with presolve off (the differential tests' second solve)
         self.timings: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = {}
         t0 = time.perf_counter()
@@ -300,15 +297,19 @@ class _Session:
                 cost += pyo.value(arg)
         return score, cost
 
-    def _run(self, stage: str, time_limit: float, rel_gap: float, abs_gap: float, start: dict[int, float] | None):
+    def _run(self, stage: str, time_limit: float, rel_gap: float, abs_gap: float, start: dict[int, float] | None,
+             presolve: str = "choose"):
         opt = self.opt
         opt.config.time_limit = max(time_limit, 0.01)
         opt.config.rel_gap = rel_gap
         opt.config.abs_gap = abs_gap
+        opt.config.solver_options["presolve"] = presolve
         t0 = time.perf_counter()
         opt.update()
         if start is not None:
             self._set_start(start)
+        else:  # HiGHS would take the solution it holds (the last run's) as a MIP start
+            self.highs.clearSolver()
         self.timings["handover"] += time.perf_counter() - t0
         try:
             with _ctrl_c_noted() as interrupted:
@@ -324,11 +325,64 @@ class _Session:
         self.timings[stage] += run_time
         self.timings["handover"] += float(res.timing_info.wall_time) - run_time
         info = self.highs.getInfo()
-        self.counts[f"{stage}_nodes"] = int(max(info.mip_node_count, 0))
-        self.counts[f"{stage}_lp_iterations"] = int(max(info.simplex_iteration_count, 0))
+        # summed over a stage's runs (a re-solve after a disagreement costs its iterations too)
+        self.counts[f"{stage}_nodes"] = self.counts.get(f"{stage}_nodes", 0) + int(max(info.mip_node_count, 0))
+        self.counts[f"{stage}_lp_iterations"] = self.counts.get(f"{stage}_lp_iterations", 0) + int(max(info.simplex_iteration_count, 0))
         return res
 
     # -- the two stages ---------------------------------------------------------
+
+    def _stage(self, stage: str, deadline: float, rel_gap: float, abs_gap: float, start: dict[int, float] | None,
+               start_name: str, best_score: float | None = None):
+        """Run one stage until a run's figures agree with its own plan, and certify it.
+
+        The first run takes ``start`` (if any) with presolve on.  When its
+        figures disagree (:func:`optimizer.certify.assess_attempt`) the stage is
+        run again without the start, then without the start and with presolve
+        off — the measured cause is HiGHS mapping a MIP start through presolve
+        (docs/model.md § Certified plans).  A run that stops at the time limit
+        with consistent figures is not repeated.  Returns (values of the chosen
+        plan or None, its units, the stage's certificate).
+        """
+        if self.reference:
+            plans = [(None, "none", "off")]
+        else:
+            plans = [(start, start_name if start is not None else "none", "choose")]
+            plans += [(None, "none", presolve) for presolve in self.recovery_presolve if (None, "none", presolve) != plans[0]]
+        attempts: list[Attempt] = []
+        kept: list[tuple[Attempt, dict, dict]] = []
+        for run_start, name, presolve in plans:
+            remaining = deadline - time.perf_counter()
+            if attempts and remaining <= 0.01:
+                break
+            res = self._run(stage, remaining, rel_gap, abs_gap, run_start, presolve)
+            attempt = Attempt(start=name, presolve="on" if presolve == "choose" else presolve,
+                              termination=str(self.highs.modelStatusToString(self.highs.getModelStatus())))
+            if _has_solution(res):
+                t1 = time.perf_counter()
+                values = self._read()
+                units = self._units(values)
+                self.timings["handover"] += time.perf_counter() - t1
+                t1 = time.perf_counter()
+                score, sharing = plan_objectives(self.data, _units_frame(units))
+                columns = self._objectives(values)
+                self.timings["certify"] += time.perf_counter() - t1
+                attempt.solver_objective = float(res.incumbent_objective)
+                attempt.bound = None if res.objective_bound is None else float(res.objective_bound)
+                attempt.columns_objective = columns[0] if stage == "stage1" else columns[1]
+                attempt.objective = score if stage == "stage1" else sharing
+                attempt.score = score
+                kept.append((attempt, values, units))
+            assess_attempt(attempt, best_score)
+            attempts.append(attempt)
+            timed_out = res.termination_condition != TerminationCondition.convergenceCriteriaSatisfied
+            if attempt.consistent or (timed_out and attempt.objective is None):
+                break
+        # the plan: the best of the consistent runs; with none, the best plan any run returned (unverified)
+        pool = [k for k in kept if k[0].consistent] or [k for k in kept if best_score is None or k[0].score <= best_score + 0.5]
+        chosen = min(pool, key=lambda k: k[0].objective) if pool else None
+        certificate = judge_stage(stage, attempts, chosen[0] if chosen else None, self.data.scenario.mip_gap)
+        return (chosen[1], chosen[2], certificate) if chosen else (None, {}, certificate)
 
     def solve(self, warm: bool = False, start: float | None = None) -> Solution:
         """Both stages within the Scenario's time limit (counted from ``start``); ``warm``: start from the last plan."""
@@ -347,20 +401,14 @@ class _Session:
         t0 = time.perf_counter()
         start1 = self._start(self.last) if warm and self.last is not None else None
         self.timings["handover"] += time.perf_counter() - t0
-        res1 = self._run("stage1", deadline - time.perf_counter(), 0.0, STAGE1_ABS_GAP, start1)
-        has1 = _has_solution(res1)
-        t0 = time.perf_counter()
-        values = self._read() if has1 else {}
-        self.timings["handover"] += time.perf_counter() - t0
-        stage1_proven = res1.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
-        gap = 0.0 if stage1_proven else _relative_gap(res1.incumbent_objective, res1.objective_bound)
-        status = "optimal" if stage1_proven else "time_limit"
-        stage2_value = None
+        values, chosen, cert1 = self._stage("stage1", deadline, 0.0, STAGE1_ABS_GAP, start1, "previous plan")
+        has1 = values is not None
+        cert2 = None
 
         weighted = sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0
         remaining = deadline - time.perf_counter()
         if has1 and weighted and remaining > 0.01:
-            best = float(res1.incumbent_objective)
+            best = cert1["objective"]  # the plan's own score, recomputed
             m.stage1_rhs = best + 0.5
             if not len(m.stage1_bound):
                 m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
@@ -369,40 +417,39 @@ class _Session:
             if hasattr(m, "stage2_rows"):
                 m.stage2_rows.activate()
             t0 = time.perf_counter()
-            start2 = self._start(values)
+            start2 = None if self.reference else self._start(values)
             if start1 is not None:  # a re-solve: the previous plan may still be as good in stage 1, and better in stage 2
                 score1, cost1 = self._objectives(start1)
                 if score1 <= best + 0.5 and cost1 < self._objectives(start2)[1]:
                     start2 = start1
             self.timings["handover"] += time.perf_counter() - t0
-            res2 = self._run("stage2", remaining, sc.mip_gap, 1e-6, start2)
-            if _has_solution(res2):
-                t0 = time.perf_counter()
-                values = self._read()
-                self.timings["handover"] += time.perf_counter() - t0
-                stage2_value = float(res2.incumbent_objective)
-                gap = _relative_gap(res2.incumbent_objective, res2.objective_bound)
-                if res2.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
-                    status = "time_limit"
-            else:
-                status = "time_limit"
-        elif weighted and has1:
-            status = "time_limit"
-        if not has1:
-            status = "time_limit"
+            values2, chosen2, cert2 = self._stage("stage2", deadline, sc.mip_gap, STAGE2_ABS_GAP, start2, "stage-1 plan", best_score=best)
+            if values2 is not None:
+                values, chosen = values2, chosen2
+        status = overall_status(cert1, cert2)
+        if weighted and has1 and cert2 is None and status == "optimal":
+            status = "time_limit"  # no time was left for stage 2
+        gap = (cert2 or cert1)["gap"]
         if has1:
             self.last = values
+        else:  # no run returned a plan in time: x = 0, always valid, is handed out
+            values = {}
+            empty = plan_objectives(data, _units_frame({}))[0]
+            cert1.update(objective=empty, gap=relative_gap(empty, cert1["bound"]), absolute_gap=max(0.0, empty - cert1["bound"]),
+                         verified="no run returned a plan within the time limit: the empty plan (x = 0, always valid) is handed out")
+        certificate = {"status": status, "stage1": cert1, "stage2": cert2}
+        warnings = ()
+        if status == "unverified":
+            bad = [c for c in (cert1, cert2) if c and c["verdict"] == "unverified"]
+            warnings = (f"the plan is UNVERIFIED: in {STAGE_NAMES[bad[0]['stage']]} ({bad[0]['stage'].replace('stage', 'stage ')}) "
+                        f"{bad[0]['verified']}; do not sign it off as optimal",)
 
-        chosen = self._units(values) if has1 else {}
         reserve_keys = getattr(m, "reserve_keys", [])
         reserves = pd.DataFrame(
             [(*k, int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
             columns=["nation", "unit_type", "sector", "units"],
         ) if reserve_keys else None
-        units = pd.DataFrame(
-            [(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0],
-            columns=["nation", "unit_type", "sector", "units"],
-        )
+        units = _units_frame(chosen)
         h = self.highs
         counts = {
             "variables": m.nvariables(),
@@ -418,9 +465,9 @@ class _Session:
             units=units,
             leads=self._leads(values, chosen),
             status=status,
-            stage1_proven=stage1_proven,
-            stage1_score=float(res1.incumbent_objective) if has1 else float("nan"),
-            stage2_objective=stage2_value,
+            stage1_proven=cert1["verdict"] == "proven",
+            stage1_score=cert1["objective"] if has1 else float("nan"),
+            stage2_objective=None if cert2 is None else cert2["objective"],
             gap=float(gap),
             solver_name="HiGHS",
             solver_version=".".join(str(v) for v in self.opt.version()),
@@ -428,6 +475,8 @@ class _Session:
             timings=dict(self.timings),
             counts=counts,
             reserves=reserves,
+            certificate=certificate,
+            warnings=warnings,
         )
 
     def _leads(self, values: dict[int, float], chosen: dict[tuple, int]) -> pd.DataFrame:
@@ -445,13 +494,20 @@ class _Session:
         return pd.DataFrame(rows, columns=["sector", "nation"])
 
 
-def solve(data: PlanningData, strong: bool = True) -> Solution:
+def _units_frame(chosen: dict[tuple, int]) -> pd.DataFrame:
+    """The placements holding units, as rows nation, unit_type, sector, units (model order)."""
+    return pd.DataFrame([(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0], columns=["nation", "unit_type", "sector", "units"])
+
+
+def solve(data: PlanningData, strong: bool = True, *, reference: bool = False) -> Solution:
     """Build the model, run both stages, return the plan as plain tables.
 
     ``strong=False`` solves the plain formulation (for comparisons; same plans' scores).
+    ``reference=True`` runs every stage without a MIP start and with presolve
+    off: slower, and the second opinion the differential tests compare with.
     """
     start = time.perf_counter()
-    session = _Session(data, strong=strong)
+    session = _Session(data, strong=strong, reference=reference)
     solution = session.solve(start=start)
     solution.seconds = time.perf_counter() - start
     return solution
@@ -471,6 +527,7 @@ def _empty_solution(data: PlanningData, start: float, timings: dict) -> Solution
         seconds=time.perf_counter() - start,
         timings=timings,
         counts={"variables": 0, "constraints": 0, "placements": 0},
+        certificate={"status": "optimal", "stage1": None, "stage2": None},  # no placement: x = 0 is the only plan
     )
 
 

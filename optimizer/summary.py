@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optimizer.certify import certificate_words
 from optimizer.results import PlanResult
 
 MAX_LINES_SHOWN = 12
@@ -32,8 +33,10 @@ def format_summary(plan: PlanResult, out_dir: str | None = None) -> str:
             lines.append(f"  P{r.priority} {r.unit_type} @ {r.sector}: {r.filled_units}/{r.min_units} units, short {r.short_units}")
         if len(unfilled) > MAX_LINES_SHOWN:
             lines.append(f"  … and {len(unfilled) - MAX_LINES_SHOWN} more (see plan.xlsx, sheet Requirements)")
-    else:
+    elif len(plan.requirements):
         lines.append("every requirement line is filled")
+    else:
+        lines.append("the workbook has no requirement lines")
     taking = plan.nations[plan.nations["personnel"] > 0]
     lines.append(f"nations taking part ({len(taking)}): " + ", ".join(f"{r.nation} {r.personnel:,}" for r in taking.itertuples()))
     excluded = plan.nations[~plan.nations["eligible"]]
@@ -42,6 +45,7 @@ def format_summary(plan: PlanResult, out_dir: str | None = None) -> str:
     lines.append("leads: " + ("; ".join(f"{r.sector}: {r.nation}" for r in plan.leads.itertuples()) or "none"))
     s = plan.solver
     lines.append(f"solver: {s['name']} {s['version']}   status {plan.status}   {s['seconds']:.2f} s   gap {s['gap']:.2e}")
+    lines.append(f"certificate: {certificate_words(s.get('certificate'))}")
     if out_dir:
         lines.append(f"written: {out_dir}/plan.json, plan.xlsx, report.pdf")
     for w in plan.warnings:

@@ -12,7 +12,7 @@ Public API
 ``check_plan(workbook_path, plan) -> list[str]``
     Every violation of a ``plan.json`` dict, one human-readable line each,
     prefixed by a code (``"H1: ..."`` ... ``"H10: ..."``, ``"LINE"``,
-    ``"ALLOC"``, ``"REQ"``, ``"NAT"``, ``"TOTALS"``, ``"SCORE"``,
+    ``"ALLOC"``, ``"REQ"``, ``"NAT"``, ``"TOTALS"``, ``"SCORE"``, ``"CERT"``,
     ``"SCENARIO"``, ``"PLAN"``).  Empty list: the plan is valid.
 ``violation_codes(violations) -> list[str]``
     The codes of such a list, for tests.
@@ -686,6 +686,7 @@ def _lead_violations(inst: Instance, by_sector: dict[str, dict[str, int]], leads
 # plan.json
 # --------------------------------------------------------------------------
 
+PLAN_STATUSES = ("optimal", "time_limit", "unverified")  # unverified: forceplan's extension (a certificate that fails)
 PLAN_KEYS = ("scenario", "status", "shortfall_score", "allocations", "requirements", "nations", "leads", "totals", "solver")
 
 
@@ -716,8 +717,8 @@ def check_plan(workbook_path, plan: Mapping[str, Any]) -> list[str]:
         inst = base.with_scenario(scenario)
     except WorkbookError as exc:
         return out + [f"SCENARIO: {exc}"]
-    if plan.get("status") not in ("optimal", "time_limit"):
-        out.append(f"PLAN: status {plan.get('status')!r} is not optimal/time_limit")
+    if plan.get("status") not in PLAN_STATUSES:
+        out.append(f"PLAN: status {plan.get('status')!r} is not one of {', '.join(PLAN_STATUSES)}")
 
     # Allocations -> units
     units: dict[Triple, int] = {}
@@ -759,6 +760,63 @@ def check_plan(workbook_path, plan: Mapping[str, Any]) -> list[str]:
     reported = plan.get("shortfall_score")
     if not _is_number(reported) or not _reported_close(reported, score):
         out.append(f"SCORE: shortfall_score {reported!r} != recomputed {score}")
+    out.extend(certificate_violations(inst, units, plan))
+    return out
+
+
+def _stage2_close(reported: float, exact: float) -> bool:
+    """Stage-2 figures are sums over every nation of values rounded to 1e-6 in plan.json."""
+    return math.isclose(reported, exact, rel_tol=REL_TOL, abs_tol=REPORT_ABS_TOL)
+
+
+def certificate_violations(inst: Instance, units: Mapping[Triple, int], plan: Mapping[str, Any]) -> list[str]:
+    """The plan's certificate (``solver.certificate``) against the objectives recomputed here.
+
+    Every plan must carry one.  Its objectives must be the plan's own (section 3,
+    recomputed from the allocations), no bound may exceed the plan it bounds,
+    and a plan called ``optimal`` must be proven by its own figures: stage 1
+    exact (score − bound < 1, scores being whole numbers), stage 2 within
+    ``mip_gap`` of its bound.
+    """
+    out: list[str] = []
+    if "solver" not in plan:
+        return out  # PLAN: already reported
+    solver = plan.get("solver") or {}
+    cert = solver.get("certificate")
+    if not isinstance(cert, Mapping):
+        return ["CERT: solver.certificate missing"]
+    status = plan.get("status")
+    if status in PLAN_STATUSES and cert.get("status") != status:
+        out.append(f"CERT: certificate status {cert.get('status')!r} != plan status {status!r}")
+    score, sharing = shortfall_of(inst, units), stage2_of(inst, units)
+    sc = inst.scenario
+    weighted = sc["weight_cost"] > 0 or sc["weight_fairness"] > 0 or sc["weight_nations"] > 0
+    s1, s2 = cert.get("stage1"), cert.get("stage2")
+    if s1 is None:
+        if units or status != "optimal":
+            out.append("CERT: no stage-1 certificate for a plan that places units or is not optimal")
+        return out
+    if not _is_number(s1.get("objective")) or not _reported_close(s1["objective"], score):
+        out.append(f"CERT: stage-1 objective {s1.get('objective')!r} != recomputed shortfall score {score}")
+    if s2 is not None:
+        if not _is_number(s2.get("objective")) or not _stage2_close(s2["objective"], sharing):
+            out.append(f"CERT: stage-2 objective {s2.get('objective')!r} != recomputed stage-2 objective {sharing}")
+        if "stage2_objective" in solver and (not _is_number(solver["stage2_objective"]) or not _stage2_close(solver["stage2_objective"], sharing)):
+            out.append(f"CERT: solver.stage2_objective {solver['stage2_objective']!r} != recomputed {sharing}")
+    for name, c, value in (("stage-1", s1, score), ("stage-2", s2, sharing)):
+        if c is not None and _is_number(c.get("bound")) and c["bound"] > value + max(REPORT_ABS_TOL, REL_TOL * abs(value)):
+            out.append(f"CERT: {name} bound {c['bound']} is above the plan's own objective {value}: impossible")
+    if status == "optimal":
+        if s1.get("verdict") != "proven" or not _is_number(s1.get("bound")) or score - s1["bound"] > 0.999 + 1e-6:
+            out.append(f"CERT: status optimal but stage 1 is not proven exact (score {score}, bound {s1.get('bound')!r}, verdict {s1.get('verdict')!r})")
+        if weighted:
+            if s2 is None:
+                out.append("CERT: status optimal but stage 2 has no certificate")
+            elif s2.get("verdict") != "proven" or not _is_number(s2.get("bound")) or (
+                sharing - s2["bound"] > max(sc["mip_gap"] * abs(sharing), 1e-6) + REPORT_ABS_TOL
+            ):
+                out.append(f"CERT: status optimal but stage 2 ({sharing}) is not within mip_gap {sc['mip_gap']} of its bound "
+                           f"{s2.get('bound')!r} (verdict {s2.get('verdict')!r})")
     return out
 
 
@@ -885,5 +943,15 @@ def build_plan(
         ],
         "leads": [{"sector": s, "nation": n} for s, n in sorted((leads or {}).items())],
         "totals": {"personnel": sum(by_domain.values()), **by_domain, "cost_musd": sum(cost.values())},
-        "solver": {"name": "hand-written", "version": "0", "seconds": 0.0, "gap": 0.0},
+        "solver": {
+            "name": "hand-written", "version": "0", "seconds": 0.0, "gap": 0.0,
+            # a hand-written plan claims to be its own proof: bounds equal to its objectives
+            "certificate": {
+                "status": status,
+                "stage1": {"verdict": "proven" if status == "optimal" else "not proven", "objective": shortfall_of(inst, units),
+                           "bound": shortfall_of(inst, units)},
+                "stage2": {"verdict": "proven" if status == "optimal" else "not proven", "objective": stage2_of(inst, units),
+                           "bound": stage2_of(inst, units), "mip_gap": inst.scenario["mip_gap"]},
+            },
+        },
     }

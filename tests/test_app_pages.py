@@ -80,6 +80,35 @@ def test_plan_page_opens_on_the_default_workbooks_plan(baseline_plan):
             assert len(at.dataframe) == 1, tab
 
 
+def test_plan_page_shows_the_certificate_in_plain_words(baseline_plan):
+    at = settle(new_app())
+    words = baseline_plan["solver"]["certificate"]["summary"]
+    assert words.startswith("proven optimal: shortfall score exact")
+    assert f"**Certificate:** {words}" in texts(at.caption)
+    assert not at.error
+
+
+def test_an_unverified_plan_is_an_error_on_the_plan_page_never_a_caption(monkeypatch):
+    """The Plan page's certificate line (views.certificate_notice) for the reproducer's plan with the guard alone."""
+    from optimizer.data import load_planning_data
+    from optimizer.outputs import plan_to_dict
+    from optimizer.results import build_results
+    from optimizer.solve import _Session, solve
+    from optimizer.workbench.views import certificate_notice
+    from tests.test_certified_plans import REPRO
+
+    monkeypatch.setattr(_Session, "recovery_presolve", ())  # no re-solve: the reproducer's plan stays unverified
+    data = load_planning_data(REPRO)
+    unverified = plan_to_dict(build_results(data, solve(data)))
+    assert unverified["status"] == "unverified"
+    kind, text = certificate_notice(unverified)
+    assert kind == "error" and "UNVERIFIED" in text and "do not sign it off as optimal" in text
+    monkeypatch.undo()
+    proven = plan_to_dict(build_results(data, solve(data)))
+    assert certificate_notice(proven)[0] == "caption"
+    assert certificate_notice({**proven, "status": "time_limit"})[0] == "warning"
+
+
 def test_a_switch_then_solve_changes_the_headline_and_back_is_instant():
     at = settle(new_app())
     before = metrics(at)

@@ -158,7 +158,15 @@ def p0_by_hand() -> dict:
         ],
         "leads": [{"sector": "North", "nation": "Alpha"}],
         "totals": {"personnel": 850, "land": 700, "sea": 150, "air": 0, "cost_musd": 230},
-        "solver": {"name": "highs", "version": "1", "seconds": 0.1, "gap": 0.0},
+        "solver": {
+            "name": "highs", "version": "1", "seconds": 0.1, "gap": 0.0,
+            # stage 2: cost 230 + |400 − 300| + |450 − 150| + |0 − 750| = 230 + 1150 = 1380; bounds as a solver would prove them
+            "certificate": {
+                "status": "optimal",
+                "stage1": {"verdict": "proven", "objective": 450, "bound": 449.5},
+                "stage2": {"verdict": "proven", "objective": 1380, "bound": 1379.9, "mip_gap": 0.0001},
+            },
+        },
     }
 
 
@@ -354,6 +362,14 @@ TABLE_ERRORS = {
     "totals cost": (_mutate(("totals", "cost_musd"), 200), "TOTALS"),
     "status": (_mutate(("status", ), "feasible"), "PLAN"),
     "missing solver": (_delete(("solver",)), "PLAN"),
+    "cert missing": (_delete(("solver", "certificate")), "CERT"),
+    "cert status": (_mutate(("solver", "certificate", "status"), "time_limit"), "CERT"),
+    "cert stage-1 objective": (_mutate(("solver", "certificate", "stage1", "objective"), 449), "CERT"),
+    "cert stage-2 objective": (_mutate(("solver", "certificate", "stage2", "objective"), 1379), "CERT"),
+    "cert stage-1 bound above the plan": (_mutate(("solver", "certificate", "stage1", "bound"), 451), "CERT"),
+    "cert stage-1 not exact": (_mutate(("solver", "certificate", "stage1", "bound"), 449), "CERT"),  # 450 − 449 = 1: not proven
+    "cert stage-2 outside mip_gap": (_mutate(("solver", "certificate", "stage2", "bound"), 1379.8), "CERT"),  # 0.2 > 1e-4 × 1380
+    "cert stage-2 unproven verdict": (_mutate(("solver", "certificate", "stage2", "verdict"), "not proven"), "CERT"),
     "scenario parameter missing": (_delete(("scenario", "mip_gap")), "SCENARIO"),
 }
 

@@ -112,7 +112,7 @@ def test_stage2_starts_from_the_stage1_plan(monkeypatch):
     seen = []
     original_run = _Session._run
 
-    def spy(self, stage, time_limit, rel_gap, abs_gap, start):
+    def spy(self, stage, time_limit, rel_gap, abs_gap, start, presolve="choose"):
         highs = self.highs
         run = highs.run
 
@@ -122,7 +122,7 @@ def test_stage2_starts_from_the_stage1_plan(monkeypatch):
 
         highs.run = run_and_record
         try:
-            return original_run(self, stage, time_limit, rel_gap, abs_gap, start)
+            return original_run(self, stage, time_limit, rel_gap, abs_gap, start, presolve)
         finally:
             del highs.run
 

@@ -150,6 +150,10 @@ def test_template_is_a_valid_empty_workbook(tmp_path):
     assert result.returncode == 0, result.stderr
     plan = solve_cli(out, tmp_path / "plan")
     assert plan["allocations"] == [] and plan["shortfall_score"] == 0
+    said = run_cli("solve", out, "--out", tmp_path / "again")
+    assert said.returncode == 0, said.stderr
+    assert "HiGHS 1" not in said.stdout.split("solver:")[0]  # no solver banner before the summary
+    assert "the workbook has no requirement lines" in said.stdout and "every requirement line is filled" not in said.stdout
 
 
 def test_nobody_eligible_gives_the_empty_plan(tmp_path):

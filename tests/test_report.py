@@ -8,6 +8,7 @@ Rendering needs ``pdftoppm`` (Debian ``poppler-utils``, installed by
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -389,3 +390,34 @@ def test_a_damaged_plan_is_either_rejected_in_one_line_or_reported(plans):
                 story(damaged)
             except PlanFormatError as exc:
                 assert "\n" not in str(exc)
+
+
+def test_the_solver_section_shows_the_certificate_in_plain_words(plans, pdfs):
+    """The certificate's words on the cover and in the Solver section, with each stage's recomputed objective and bound."""
+    plan = plans["default"]
+    words = plan["solver"]["certificate"]["summary"]
+    assert words.startswith("proven optimal: shortfall score exact; sharing within")
+    text = " ".join(texts(pdfs["default"]))
+    assert text.count(words) >= 2  # the cover's table and the Solver section
+    s1 = plan["solver"]["certificate"]["stage1"]
+    assert f"{s1['objective']:,.2f} recomputed from the plan's tables; bound {s1['bound']:,.2f}" in text
+
+
+def test_an_unverified_plan_says_so_on_the_cover_and_in_the_summary(plans, tmp_path):
+    plan = copy.deepcopy(plans["default"])
+    plan["status"] = "unverified"
+    cert = plan["solver"]["certificate"]
+    cert["status"] = "unverified"
+    cert["stage2"]["verdict"] = "unverified"
+    path = write_report(plan, tmp_path / "unverified.pdf")
+    text = " ".join(texts(path))
+    assert "UNVERIFIED: shortfall score exact; sharing UNVERIFIED" in text
+    assert "must not be signed off as optimal" in text
+    assert "not proven: do not sign off as optimal" in text
+
+
+def test_a_damaged_certificate_is_reported_as_none(plans, tmp_path):
+    plan = copy.deepcopy(plans["default"])
+    plan["solver"]["certificate"] = {"status": "optimal", "stage1": {"verdict": "proven", "objective": "a lot"}}
+    text = " ".join(texts(write_report(plan, tmp_path / "damaged.pdf")))
+    assert "no certificate (plan written before certificates existed)" in text

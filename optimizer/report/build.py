@@ -22,6 +22,7 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from optimizer import __version__
+from optimizer.certify import certificate_words
 from optimizer.report import charts, schematic
 from optimizer.report.analyses import KINDS, SWITCHES, matches_plan, normalise
 from optimizer.report.facts import Facts, conditions, derive
@@ -383,7 +384,10 @@ def minister_paragraph(f: Facts) -> str:
     if f.binds["leaderless"]:
         names = [x.name for x in f.binds["leaderless"]]
         s += f" {join_names(names, 6)} {'need' if len(names) > 1 else 'needs'} a lead nation but {'have' if len(names) > 1 else 'has'} none, so {'they hold' if len(names) > 1 else 'it holds'} no units."
-    if f.status != "optimal":
+    if f.status == "unverified":
+        s += (" The solver's figures disagreed with the plan it returned, even after re-solving: the plan is valid "
+              "but UNVERIFIED, and must not be signed off as optimal (section on the solver).")
+    elif f.status != "optimal":
         s += f" The solver stopped at its time limit ({f.status}); a better plan may exist."
     return s
 
@@ -449,7 +453,9 @@ def _title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: 
         ("Date planned", _date_text(f) or "not recorded"),
         ("Workbook", f.source.get("workbook") or "not recorded"),
         ("Workbook SHA-256", Paragraph(f'<font name="{MONO}" size="8">{para_text(sha)}</font>', st["body"])),
-        ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (a better plan may exist)")),
+        ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (not proven: do not sign off as optimal)" if f.status == "unverified"
+                                          else " (a better plan may exist)")),
+        ("Certificate", certificate_words((f.solver or {}).get("certificate"))),
         ("Classification", sc["classification"]),
     ]
     if included:
@@ -784,9 +790,12 @@ def _method(s: Story, f: Facts, number: int = 8) -> None:
     s.h2("Solver")
     gap = sol.get("gap")
     seconds = sol.get("seconds")
+    cert = sol.get("certificate")
     rows = [
         ("Solver", f"{sol.get('name', '—')} {sol.get('version', '')}".strip()),
-        ("Status", f"{f.status}" + (" (stage 1 proven optimal)" if sol.get("stage1_proven") else "")),
+        ("Status", f"{f.status}"),
+        ("Certificate", certificate_words(cert)),
+        *_certificate_rows(cert),
         ("Relative gap (stage 2)", f"{gap:.2e}" if isinstance(gap, (int, float)) else "—"),
         ("Solve time", f"{seconds:.2f} s" if isinstance(seconds, (int, float)) else "—"),
         ("Shortfall score", num(f.plan.get("shortfall_score"))),
@@ -799,6 +808,19 @@ def _method(s: Story, f: Facts, number: int = 8) -> None:
         s.h2("Warnings from the workbook")
         for w in f.warnings:
             s.add(Paragraph(para_text(w), styles()["bullet"], bulletText="•"))
+
+
+def _certificate_rows(cert: dict | None) -> list[tuple[str, str]]:
+    """Per stage: the objective recomputed from the plan, the bound it is proven against, and how."""
+    rows = []
+    for key, label in (("stage1", "Shortfall score (stage 1)"), ("stage2", "Sharing objective (stage 2)")):
+        c = (cert or {}).get(key)
+        if not c or c.get("objective") is None:
+            continue
+        gap = f"gap {100 * c['gap']:.3g} %" if key == "stage2" else f"{c['absolute_gap']:,.0f} above the bound"
+        rows.append((label, f"{c['objective']:,.2f} recomputed from the plan's tables; bound {c['bound']:,.2f}; {gap}; {c['verdict']}"))
+        rows.append((f"  how verified", c.get("verified", "")))
+    return rows
 
 
 def _annex(s: Story, f: Facts) -> None:

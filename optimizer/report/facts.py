@@ -91,7 +91,10 @@ def _sanitised(plan: dict) -> dict:
         sc["classification"] = str(sc["classification"])
     p["scenario"] = sc
     p["totals"] = {k: v for k, v in p["totals"].items() if _is_number(v)}
-    p["solver"] = {k: v for k, v in p["solver"].items() if isinstance(v, (str, int, float, bool)) or v is None}
+    certificate = _certificate(p["solver"].get("certificate"))
+    p["solver"] = {k: v for k, v in p["solver"].items() if (isinstance(v, (str, int, float, bool)) or v is None) and k != "certificate"}
+    if certificate is not None:
+        p["solver"]["certificate"] = certificate
     p["shortfall_score"] = p.get("shortfall_score") if _is_number(p.get("shortfall_score")) else None
     src = p.get("source")
     p["source"] = {k: v for k, v in src.items() if isinstance(v, str)} if isinstance(src, dict) else {}
@@ -181,6 +184,27 @@ class Facts:
     warnings: list
     unit_personnel: dict  # unit_type -> personnel per unit, where the plan shows it
     binds: dict
+
+
+def _certificate(cert) -> dict | None:
+    """The certificate's fields the report reads, each of its type; None when it is not one."""
+    if not isinstance(cert, dict) or not isinstance(cert.get("status"), str):
+        return None
+    out = {"status": cert["status"], "stage1": None, "stage2": None}
+    for key in ("stage1", "stage2"):
+        c = cert.get(key)
+        if c is None:
+            continue
+        if not isinstance(c, dict) or not isinstance(c.get("verdict"), str):
+            return None
+        stage = {k: c.get(k) if _is_number(c.get(k)) else None for k in ("objective", "bound", "gap", "absolute_gap", "mip_gap")}
+        if any(stage[k] is None for k in ("objective", "bound", "gap", "absolute_gap")):
+            return None
+        if key == "stage2" and stage["mip_gap"] is None:
+            return None
+        stage.update(verdict=c["verdict"], verified=str(c.get("verified") or ""), recovered=c.get("recovered") is True)
+        out[key] = stage
+    return out
 
 
 def derive(plan: dict) -> Facts:

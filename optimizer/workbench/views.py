@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from optimizer.certify import certificate_words
+
 SCOPES = ("force", "land", "sea", "air")
 
 
@@ -204,3 +206,17 @@ def changed_only(table: pd.DataFrame) -> pd.DataFrame:
     if not deltas:
         return table.iloc[0:0]
     return table[(table[deltas] != 0).any(axis=1)]
+
+
+def certificate_notice(plan: dict) -> tuple[str, str]:
+    """(kind, text) of the Plan page's certificate line: ``caption`` for a proven plan,
+    ``warning`` for one stopped by the time limit, ``error`` for an unverified one."""
+    cert = (plan.get("solver") or {}).get("certificate")
+    words = cert.get("summary") if isinstance(cert, dict) and isinstance(cert.get("summary"), str) else certificate_words(None)
+    status = plan.get("status")
+    if status == "unverified":
+        return "error", f"**Certificate:** {words}. The plan is valid but not proven: do not sign it off as optimal."
+    if status == "optimal":
+        return "caption", f":material/verified: **Certificate:** {words}"
+    return "warning", f"**Certificate:** {words}"
+
