@@ -14,7 +14,7 @@ persistent interface numbers them.  ``tests/test_formulations.py`` checks the
 two LPs are identical and that both reach the same stage-1 score.
 
     from bench.floor import solve_floor
-    solution = solve_floor(data, strong=True)     # an optimizer.solve.Solution
+    solution = solve_floor(data, strong=True)     # an optimizer.solution.Solution
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import pandas as pd
 
 from optimizer.data import SCOPES, PlanningData
 from optimizer.certify import relative_gap as _relative_gap
-from optimizer.solve import RANDOM_SEED, STAGE1_ABS_GAP, Solution
+from optimizer.solution import Solution
+from optimizer.solve import RANDOM_SEED, STAGE1_ABS_GAP
 
 INF = math.inf
 

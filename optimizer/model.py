@@ -25,7 +25,7 @@ stage-1 score (``tests/test_formulations.py`` checks it on generated workbooks).
 The numbers a what-if changes — the placements' bounds (pledges, eligibility
 under the scenario switches), pledges, reaches, lead candidacy and fair
 shares — live in :class:`ModelValues`.  For a one-off solve they are plain
-numbers.  For a :class:`optimizer.solve.Planner` session (``mutable=True``)
+numbers.  For a :class:`optimizer.session.Planner` session (``mutable=True``)
 they are mutable pyomo Params and the model is built over a *universe*: the
 placements of the same workbook with every pledge at its largest and every
 switch on, a superset of the placements of any state the session can reach.

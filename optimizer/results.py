@@ -15,7 +15,7 @@ import pandas as pd
 from optimizer import __version__
 from optimizer.certify import STAGE_NAMES, certificate_words
 from optimizer.data import SCOPES, PlanningData
-from optimizer.solve import Solution
+from optimizer.solution import Solution
 
 ROUND = 6  # decimals kept for money, so float noise never shows in outputs
 

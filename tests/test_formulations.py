@@ -5,7 +5,7 @@
 - the floor (``bench/floor.py``: the same model on highspy from numpy arrays)
   builds exactly the LP the pyomo path hands to HiGHS, and reaches the same
   stage-1 score;
-- a what-if session (:class:`optimizer.solve.Planner`) that changes a pledge
+- a what-if session (:class:`optimizer.session.Planner`) that changes a pledge
   or a switch in place plans as a fresh solve of the changed inputs does;
 - stage 2 really starts from the stage-1 plan (HiGHS holds a valid start
   when it runs).
@@ -23,7 +23,8 @@ import pytest
 from bench.floor import build_floor, solve_floor
 from optimizer.data import load_planning_data
 from optimizer.model import build_model
-from optimizer.solve import SWITCHES, Planner, _Session, _solver, solve
+from optimizer.session import Planner
+from optimizer.solve import SWITCHES, _Session, _solver, solve
 from optimizer.synthetic import FEATURES, generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK
 from tests.plan_checker import check_plan

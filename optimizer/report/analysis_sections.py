@@ -12,7 +12,8 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from optimizer.report import charts
 from optimizer.report.analyses import SWITCHES
-from optimizer.report.build import FRAME_W, Story, join_names, kv_table, table
+from optimizer.report.layout import FRAME_W, Story, kv_table, table
+from optimizer.report.prose import join_names
 from optimizer.report.facts import Facts
 from optimizer.report.style import LIGHT_GREY, NAVY, SHORT_TEXT, num, para_text, pct, signed, styles
 

@@ -10,15 +10,10 @@ bytes.
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import timezone
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepTogether, NextPageTemplate, PageBreak, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from optimizer import __version__
@@ -26,406 +21,18 @@ from optimizer.certify import certificate_words
 from optimizer.report import charts, schematic
 from optimizer.report.analyses import KINDS, SWITCHES, matches_plan, normalise
 from optimizer.report.facts import Facts, conditions, derive
-from optimizer.report.style import (
-    FONT, FONT_BOLD, GREY, LIGHT_GREY, MONO, NAVY, SHORT_FILL, SHORT_TEXT, ZEBRA, clean, fit, money, num, para_text, pct, signed,
-    register_fonts, styles, width as text_width, yes_no,
+from optimizer.report.layout import (
+    FRAME_W, Anchor, Heading, ReportDoc, Story, date_text, planned_at, canvas_class, kv_table, table,
 )
-
-PAGE_W, PAGE_H = A4
-MARGIN_X = 48.0
-BANNER_H = 15.0
-TOP = 62.0  # from the page's top edge to the frame
-BOTTOM = 54.0
-FRAME_W = PAGE_W - 2 * MARGIN_X
-CELL_PAD = 3.0
-EMPHASIS_FILL = colors.HexColor("#DDEBF7")
-LIST_LIMIT = 12  # names listed in running text before "and k others"
-
-
-# ---------------------------------------------------------------------------
-# document machinery: headings with outline + contents, banners, page x of y
-# ---------------------------------------------------------------------------
-
-
-class Heading(Paragraph):
-    """A heading that becomes a PDF bookmark and a contents entry."""
-
-    def __init__(self, text: str, level: int, key: str, *, contents: bool = True):
-        super().__init__(para_text(text), styles()["h1" if level == 0 else "h2"])
-        self.plain, self.level, self.key, self.contents = clean(text), level, key, contents
-
-
-class Anchor(Flowable):
-    """An invisible bookmark (an outline entry without a printed heading)."""
-
-    def __init__(self, text: str, key: str):
-        super().__init__()
-        self.plain, self.level, self.key, self.contents = clean(text), 0, key, False
-
-    def wrap(self, avail_w, avail_h):
-        return 0, 0
-
-    def draw(self):
-        pass
-
-
-def banner_colour(classification: str):
-    c = classification.upper()
-    if "TOP SECRET" in c:
-        return colors.HexColor("#FF8C00")
-    if "UNCLASSIFIED" in c:
-        return colors.HexColor("#007A33")
-    if "SECRET" in c:
-        return colors.HexColor("#C8102E")
-    if "CONFIDENTIAL" in c:
-        return colors.HexColor("#0033A0")
-    if "RESTRICTED" in c or "OFFICIAL" in c:
-        return colors.HexColor("#7A5C00")
-    return colors.HexColor("#404040")
-
-
-class ReportDoc(BaseDocTemplate):
-    def __init__(self, target, facts: Facts, **kw):
-        super().__init__(target, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=TOP, bottomMargin=BOTTOM, **kw)
-        self.facts = facts
-        frame = Frame(MARGIN_X, BOTTOM, FRAME_W, PAGE_H - TOP - BOTTOM, id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([
-            PageTemplate(id="title", frames=[frame], onPage=self._decorate_title),
-            PageTemplate(id="body", frames=[frame], onPage=self._decorate),
-        ])
-
-    def afterFlowable(self, flowable):
-        if isinstance(flowable, (Heading, Anchor)):
-            self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(flowable.plain, flowable.key, level=flowable.level, closed=False)
-            if flowable.contents:
-                self.notify("TOCEntry", (flowable.level, flowable.plain, self.page, flowable.key))
-
-    # every page: the classification banner top and bottom (page numbers come at save)
-    def _banners(self, canv):
-        text = clean(self.facts.scenario["classification"]) or " "
-        colour = banner_colour(text)
-        size = 8.5
-        while size > 6 and text_width(text, FONT_BOLD, size) > PAGE_W - 24:
-            size -= 0.5
-        text = fit(text, PAGE_W - 24, FONT_BOLD, size)
-        canv.saveState()
-        for y in (PAGE_H - BANNER_H, 0):
-            canv.setFillColor(colour)
-            canv.rect(0, y, PAGE_W, BANNER_H, stroke=0, fill=1)
-            canv.setFillColor(colors.white)
-            canv.setFont(FONT_BOLD, size)
-            canv.drawCentredString(PAGE_W / 2, y + 4.3, text)
-        canv.restoreState()
-
-    def _decorate_title(self, canv, doc):
-        self._banners(canv)
-
-    def _decorate(self, canv, doc):
-        self._banners(canv)
-        f = self.facts
-        canv.saveState()
-        canv.setFont(FONT, 7.5)
-        canv.setFillColor(GREY)
-        y = PAGE_H - BANNER_H - 16
-        canv.drawString(MARGIN_X, y, "forceplan · allocation report")
-        canv.drawRightString(PAGE_W - MARGIN_X, y, fit(f"Scenario: {f.scenario['name']}", FRAME_W / 2, FONT, 7.5))
-        canv.setStrokeColor(LIGHT_GREY)
-        canv.setLineWidth(0.5)
-        canv.line(MARGIN_X, y - 5, PAGE_W - MARGIN_X, y - 5)
-        canv.line(MARGIN_X, BANNER_H + 27, PAGE_W - MARGIN_X, BANNER_H + 27)
-        canv.drawString(MARGIN_X, BANNER_H + 16, fit(f"{f.source.get('workbook') or 'workbook not recorded'} · planned {_date_text(f) or 'date not recorded'}",
-                                                      FRAME_W - 80, FONT, 7.5))
-        canv.restoreState()
-
-
-def canvas_class(creation: str | None):
-    """A canvas that numbers pages 'Page x of y' once the total is known, with a fixed creation date."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kw):
-            super().__init__(*args, **kw)
-            self._pages: list[dict] = []
-            if creation:
-                self.setDateFormatter(lambda *_: creation)
-            self.showOutline()
-
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.saveState()
-                self.setFont(FONT, 7.5)
-                self.setFillColor(GREY)
-                self.drawRightString(PAGE_W - MARGIN_X, BANNER_H + 16, f"Page {self._pageNumber} of {total}")
-                self.restoreState()
-                Canvas.showPage(self)
-            Canvas.save(self)
-
-    return NumberedCanvas
-
-
-def _planned_at(f: Facts) -> datetime | None:
-    raw = f.source.get("planned_at")
-    if not isinstance(raw, str):
-        return None
-    try:
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
-
-def _date_text(f: Facts) -> str | None:
-    when = _planned_at(f)
-    return None if when is None else when.astimezone(timezone.utc).strftime("%d %B %Y, %H:%M UTC").lstrip("0")
-
-
-# ---------------------------------------------------------------------------
-# tables
-# ---------------------------------------------------------------------------
-
-
-def table(header: list[str], rows: list[list], widths: list[float], *, numeric: set[int] = frozenset(), highlight: set[int] = frozenset(),
-          total: bool = False, repeat: int = 1, zebra: bool = True, emphasis: set[int] = frozenset(), valign: str = "MIDDLE") -> Table:
-    """A report table: navy header (repeated on every page it spans), text wrapped, numbers right-aligned.
-
-    ``highlight`` are body-row indexes drawn in the shortfall colour; ``total``
-    makes the last row bold with a rule above it; ``emphasis`` rows are bold
-    on a light blue ground (e.g. this plan's row among variants).
-    """
-    st = styles()
-    widths = fit_widths(header, rows, widths, numeric)
-    data = [[Paragraph(para_text(h), st["head_right" if j in numeric else "head"]) for j, h in enumerate(header)]]
-    for r, row in enumerate(rows):
-        out = []
-        bold = (total and r == len(rows) - 1) or r in emphasis
-        for j, value in enumerate(row):
-            text = clean(value) if not isinstance(value, (Paragraph, list)) else value  # a list: flowables stacked in the cell
-            if isinstance(text, (Paragraph, list)) or j in numeric:
-                out.append(text)
-            elif text_width(text, FONT_BOLD if bold else FONT, 7.5) <= widths[j] - 2 * CELL_PAD:
-                out.append(text)
-            else:
-                out.append(Paragraph(para_text(text), st["cell_bold" if bold else "cell"]))
-        data.append(out)
-    t = Table(data, colWidths=widths, repeatRows=repeat, hAlign="LEFT")
-    cmds = [
-        ("FONT", (0, 0), (-1, -1), FONT, 7.5, 9),
-        ("BACKGROUND", (0, 0), (-1, 0), NAVY),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        *([("VALIGN", (0, 1), (-1, -1), valign)] if valign != "MIDDLE" else []),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, LIGHT_GREY),
-    ]
-    if zebra and rows:
-        cmds.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]))
-    for j in numeric:
-        cmds.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
-    for r in sorted(highlight):
-        cmds.append(("BACKGROUND", (0, r + 1), (-1, r + 1), SHORT_FILL))
-    for r in sorted(emphasis):
-        cmds += [("BACKGROUND", (0, r + 1), (-1, r + 1), EMPHASIS_FILL), ("FONT", (0, r + 1), (-1, r + 1), FONT_BOLD, 7.5, 9)]
-    if total and rows:
-        cmds += [("FONT", (0, -1), (-1, -1), FONT_BOLD, 7.5, 9), ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY), ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
-    t.setStyle(TableStyle(cmds))
-    return t
-
-
-def fit_widths(header: list[str], rows: list[list], widths: list[float], numeric) -> list[float]:
-    """Scale ``widths`` to the frame, then widen any column too narrow for a header word or a
-    number (no word broken mid-way), taking the room from the text columns with the most slack."""
-    scale = FRAME_W / sum(widths)
-    widths = [w * scale for w in widths]
-    need = []
-    for j, h in enumerate(header):
-        n = max(text_width(w, FONT_BOLD, 7.5) for w in (clean(h).split() or [""])) + 2 * CELL_PAD + 1
-        if j in numeric:
-            n = max([n] + [text_width(clean(r[j]), FONT_BOLD, 7.5) + 2 * CELL_PAD + 1 for r in rows if not isinstance(r[j], Paragraph)])
-        need.append(n)
-    deficit = sum(max(0.0, n - w) for n, w in zip(need, widths))
-    if deficit <= 0:
-        return widths
-    slack = {j: widths[j] - need[j] for j in range(len(widths)) if j not in numeric and widths[j] > need[j]}
-    total_slack = sum(slack.values())
-    if total_slack <= 0:
-        return widths
-    take = min(1.0, deficit / total_slack)
-    return [max(n, w) if j in numeric or w < n else w - slack.get(j, 0) * take for j, (n, w) in enumerate(zip(need, widths))]
-
-
-def kv_table(rows: list[tuple[str, object]], widths=(150, 349), mono_rows: set[int] = frozenset()) -> Table:
-    """Two columns, label and value, no header."""
-    st = styles()
-    data = []
-    for label, value in rows:
-        v = value if isinstance(value, Paragraph) else Paragraph(para_text(value), st["body"])
-        data.append([Paragraph(para_text(label), st["kv_label"]), v])
-    t = Table(data, colWidths=list(widths), hAlign="LEFT")
-    cmds = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, LIGHT_GREY),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-    ]
-    t.setStyle(TableStyle(cmds))
-    return t
-
-
-# ---------------------------------------------------------------------------
-# words
-# ---------------------------------------------------------------------------
-
-
-def join_names(names: list[str], limit: int = LIST_LIMIT) -> str:
-    names = [clean(n) for n in names]
-    if len(names) > limit:
-        shown = names[:limit]
-        return ", ".join(shown) + f" and {len(names) - limit} others"
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _conditions_phrase(sc: dict) -> str:
-    parts = [
-        ("with" if sc.get("ceasefire_in_place") else "without") + " a ceasefire",
-        ("with" if sc.get("un_mandate") else "without") + " a UN mandate",
-        ("with" if sc.get("us_backstop") else "without") + " a US backstop",
-    ]
-    return f"{parts[0]}, {parts[1]} and {parts[2]}"
-
-
-def _reason_key(reason: str) -> str:
-    """An ineligibility reason ('declined; requires a ceasefire') reduced to what a reader needs."""
-    parts = [r.strip() for r in reason.split(";") if r.strip()]
-    if "declined" in parts or not parts:
-        return "declined" if parts else "not eligible"
-    if all(r.startswith("requires ") for r in parts):
-        return "requires " + " and ".join(r[len("requires "):] for r in parts)
-    return "; ".join(parts)
-
-
-def _reason_phrase(key: str, many: bool) -> str:
-    if key == "declined":
-        return "have declined" if many else "has declined"
-    if key.startswith("requires "):
-        return ("require " if many else "requires ") + key[len("requires "):]
-    return f"are excluded ({key})" if many else f"is excluded ({key})"
-
-
-def ineligible_sentence(f: Facts) -> str:
-    groups: dict[str, list[str]] = {}
-    for n in f.ineligible:
-        groups.setdefault(_reason_key(n["ineligible_reason"] or ""), []).append(n["nation"])
-    parts = [f"{join_names(names, 6)} {_reason_phrase(key, len(names) > 1)}" for key, names in groups.items()]
-    return "; ".join(parts)
-
-
-def _line_name(r: dict) -> str:
-    return f"{r['unit_type']} in {r['sector']}"
-
-
-def minister_paragraph(f: Facts) -> str:
-    """The one paragraph a minister reads.  Every figure is the plan's own."""
-    sc, t = f.scenario, f.totals
-    force = next(x for x in f.targets if x["scope"] == "force")
-    planned, target = int(t["personnel"]), int(force["target"])
-    cond = _conditions_phrase(sc)
-    if target > 0 and planned >= target:
-        s = f"Under the conditions assumed — {cond} — the coalition can field the full {target:,} personnel sought ({planned:,} planned)."
-    elif target > 0 and planned == 0:
-        s = f"Under the conditions assumed — {cond} — the coalition can field none of the {target:,} personnel sought."
-    elif target > 0:
-        s = (f"Under the conditions assumed — {cond} — the coalition can field {planned:,} of the {target:,} personnel sought "
-             f"({planned / target * 100:.0f} %), {target - planned:,} short.")
-    else:
-        s = f"Under the conditions assumed — {cond} — the coalition can field {planned:,} personnel; no force target was set."
-    n_all, n_part = len(f.nations), len(f.taking_part)
-    s += f" {n_part} of the {n_all} nations take part"
-    if f.ineligible:
-        s += f"; {len(f.ineligible)} cannot under these conditions: {ineligible_sentence(f)}."
-    else:
-        s += "."
-    dom = []
-    for x in f.targets:
-        if x["scope"] == "force":
-            continue
-        if x["target"] > 0:
-            dom.append(f"{x['scope']} {x['planned']:,} of {x['target']:,}" + (" (met)" if x["short"] == 0 else ""))
-        elif x["planned"] > 0:
-            dom.append(f"{x['scope']} {x['planned']:,}")
-    if dom:
-        s += " By domain: " + "; ".join(dom) + "."
-    n_lines = len(f.requirements)
-    if f.unfilled:
-        p1 = [r for r in f.unfilled if r["priority"] == 1]
-        s += f" {len(f.unfilled)} of the {n_lines} requirement lines are not fully met"
-        if p1:
-            top = [f"{_line_name(r)} ({r['short_units']} short)" for r in p1[:3]]
-            if len(p1) > 3:
-                top.append(f"{len(p1) - 3} more")
-            s += f", {len(p1)} of them essential (priority 1): {join_names(top)}"
-        s += "."
-    elif n_lines:
-        s += f" Every one of the {n_lines} requirement lines is filled."
-    s += f" The plan costs {t['cost_musd']:,.0f} million USD a year."
-    if f.leads:
-        pairs = [f"{ld['nation']} leads {ld['sector']}" for ld in f.leads]
-        s += " " + (join_names(pairs, 8) if len(pairs) <= 8 else f"{len(pairs)} sectors have a lead nation (section 3)") + "."
-    if f.binds["leaderless"]:
-        names = [x.name for x in f.binds["leaderless"]]
-        s += f" {join_names(names, 6)} {'need' if len(names) > 1 else 'needs'} a lead nation but {'have' if len(names) > 1 else 'has'} none, so {'they hold' if len(names) > 1 else 'it holds'} no units."
-    if f.status == "unverified":
-        s += (" The solver's figures disagreed with the plan it returned, even after re-solving: the plan is valid "
-              "but UNVERIFIED, and must not be signed off as optimal (section on the solver).")
-    elif f.status != "optimal":
-        s += f" The solver stopped at its time limit ({f.status}); a better plan may exist."
-    return s
+from optimizer.report.prose import ineligible_sentence, join_names, minister_paragraph
+from optimizer.report.style import (
+    LIGHT_GREY, MONO, NAVY, SHORT_TEXT, clean, money, num, para_text, pct, register_fonts, signed, styles, yes_no,
+)
 
 
 # ---------------------------------------------------------------------------
 # sections
 # ---------------------------------------------------------------------------
-
-
-class Story:
-    def __init__(self):
-        self.items: list = []
-        self._keys = 0
-
-    def add(self, *flowables):
-        self.items.extend(flowables)
-
-    def h1(self, text: str, *, contents: bool = True, new_page: bool = True):
-        if new_page:
-            self.items.append(PageBreak())
-        self._keys += 1
-        self.items.append(Heading(text, 0, f"s{self._keys}", contents=contents))
-
-    def h2(self, text: str, keep: list | tuple = ()):
-        """A subsection heading, kept on one page with the first flowables of ``keep``."""
-        self._keys += 1
-        self.items.append(CondPageBreak(90))
-        heading = Heading(text, 1, f"s{self._keys}")
-        if keep:
-            self.items.append(KeepTogether([heading, *keep]))
-        else:
-            self.items.append(heading)
-
-    def p(self, text: str, style: str = "body", markup: bool = False):
-        self.items.append(Paragraph(text if markup else para_text(text), styles()[style]))
-
-    def caption(self, text: str):
-        self.p(text, "caption")
 
 
 def _title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: bool = False) -> None:
@@ -450,7 +57,7 @@ def _title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: 
     s.add(big, Spacer(1, 22))
     sha = f.source.get("sha256") or "not recorded"
     rows = [
-        ("Date planned", _date_text(f) or "not recorded"),
+        ("Date planned", date_text(f) or "not recorded"),
         ("Workbook", f.source.get("workbook") or "not recorded"),
         ("Workbook SHA-256", Paragraph(f'<font name="{MONO}" size="8">{para_text(sha)}</font>', st["body"])),
         ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (not proven: do not sign off as optimal)" if f.status == "unverified"
@@ -884,7 +491,7 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
 def build_pdf(plan: dict, target, analyses: dict | None = None) -> None:
     """Write the report for ``plan`` (a plan.json dict) and its ``analyses`` to ``target`` (a path or a binary file)."""
     f, items = story(plan, analyses)
-    when = _planned_at(f)
+    when = planned_at(f)
     creation = None if when is None else when.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
     force = next(x for x in f.targets if x["scope"] == "force")
     doc = ReportDoc(

@@ -1,0 +1,33 @@
+"""A solved plan as plain data: what every engine hands to :mod:`optimizer.results`.
+
+The solve (:mod:`optimizer.solve`), the benchmark floor and any future engine
+return a :class:`Solution`; its ``status`` comes from the one status function
+:func:`optimizer.certify.overall_status`, applied to the stages' certificates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Solution:
+    """The chosen units and leads, plain data (no pyomo objects)."""
+
+    units: pd.DataFrame  # nation, unit_type, sector, units (> 0 only)
+    leads: pd.DataFrame  # sector, nation
+    status: str  # "optimal" | "time_limit"
+    stage1_proven: bool
+    stage1_score: float
+    stage2_objective: float | None
+    gap: float  # relative gap of the last stage solved (0 when proven)
+    solver_name: str
+    solver_version: str
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    reserves: pd.DataFrame | None = None  # resilient plans only: nation, unit_type, sector, units held in reserve
+    certificate: dict | None = None  # per stage: recomputed objective, trusted bound, gap, verdict (optimizer.certify)
+    warnings: tuple[str, ...] = ()
