@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import state
+from app_pages import sidebar, state
 
 # A local favicon: a material-icon favicon would be fetched from the internet.
 st.set_page_config(page_title="forceplan workbench", page_icon=str(state.ROOT / "app_pages" / "static" / "favicon.png"), layout="wide")
 
+state.configure_logging()
 state.init_session()
-state.wait_briefly()
+sidebar.wait_briefly()
 page = st.navigation(
     [
         st.Page("app_pages/plan.py", title="Plan", icon=":material/insights:", default=True),
@@ -34,5 +35,5 @@ try:
 except Exception:  # a page failed: log it, keep the sidebar; Streamlit's rerun/stop are BaseExceptions and pass
     state.log.exception("page %s failed", page.title)
     st.error("Something went wrong on this page. The details are in the server log.", icon=":material/error:")
-state.render_sidebar()  # after the page, so it reflects this run's edits
+sidebar.render()  # after the page, so it reflects this run's edits
 state.autosave()

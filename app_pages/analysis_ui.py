@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import state
+from app_pages import state, text
 from optimizer.workbench import analyses
 
 ss = st.session_state
@@ -95,7 +95,7 @@ def panel(kind: str, params: dict | None = None, *, run_help: str = "") -> tuple
         _progress(key)
     elif job is not None and ss.get(f"an_watch_{kind}") == key and job.state in ("failed", "cancelled"):
         if job.state == "failed":
-            st.error(f"The analysis failed: {state.md(job.error)}", icon=":material/error:")
+            st.error(f"The analysis failed: {text.md(job.error)}", icon=":material/error:")
         else:
             st.info("The analysis was cancelled.", icon=":material/stop_circle:")
     if cached is not None:
@@ -104,7 +104,7 @@ def panel(kind: str, params: dict | None = None, *, run_help: str = "") -> tuple
     shown = ss.get(f"an_shown_{kind}")
     old = svc.lookup(shown) if shown else None
     if old is not None:
-        changes = [state.md(c) for c in state.changes_since(old.inputs_key)] if old.inputs_key != ss.inputs.key else []
+        changes = [text.md(c) for c in state.changes_since(old.inputs_key)] if old.inputs_key != ss.inputs.key else []
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""
         if old.inputs_key == ss.inputs.key:
             more = " It was run with other settings."

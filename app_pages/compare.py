@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import state
-from app_pages.state import md
+from app_pages.text import md
 from optimizer.workbench import charts, views
 from optimizer.workbench.inputs import validate_cached
 from optimizer.workbench.store import ScenarioError

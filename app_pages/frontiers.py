@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state
+from app_pages import analysis_ui, state, text
 from optimizer.workbench import analysis_views as av
 
 ss = st.session_state
@@ -55,7 +55,7 @@ def render() -> None:
             "personnel": st.column_config.NumberColumn(format="localized"),
         })
     elif r.get("tradeoff_error"):
-        st.caption(f"The cost–fairness trade-off could not be computed: {state.md(r['tradeoff_error'])}")
+        st.caption(f"The cost–fairness trade-off could not be computed: {text.md(r['tradeoff_error'])}")
 
 
 render()

@@ -11,8 +11,8 @@ import re
 
 import streamlit as st
 
-from app_pages import state
-from app_pages.state import md
+from app_pages import files, sidebar, state
+from app_pages.text import md
 from optimizer.schema import Kind, Sheet
 from optimizer.workbench.inputs import TABLES, inputs_from_workbook, normalise_table, workbook_bytes
 from optimizer.workbook_writer import describe_column
@@ -66,7 +66,7 @@ def _on_upload() -> None:
     ss.upload_gen = ss.get("upload_gen", 0) + 1  # a fresh, empty uploader next time
     path = None
     try:
-        path = state.save_uploaded(file)
+        path = files.save_uploaded(file)
         imported = inputs_from_workbook(path)
     except Exception as exc:  # noqa: BLE001 - a hostile or damaged upload must never break the session
         state.log.exception("upload of %r failed", file.name)
@@ -140,12 +140,12 @@ def _scenario_tab(v) -> None:
         st.markdown("The switches (conditions, targets, shares, weights, time limit) are in the sidebar. The other parameters:")
         a, b = st.columns(2)
         with a:
-            state.param_widget("name")
-            state.param_widget("classification")
-            state.param_widget("mip_gap", step=0.0001, format="%.4f")
+            sidebar.param_widget("name")
+            sidebar.param_widget("classification")
+            sidebar.param_widget("mip_gap", step=0.0001, format="%.4f")
         with b:
             for name in ("land_target", "sea_target", "air_target"):
-                state.param_widget(name, step=100)
+                sidebar.param_widget(name, step=100)
     with right:
         st.markdown("**Problems**")
         _issue_box(v.for_sheet("Scenario"), "No problems in the scenario parameters.")

@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from app_pages import state
+from app_pages import files, state, text
 from optimizer.workbench import charts, views
 
 ss = st.session_state
@@ -53,23 +53,21 @@ def _headline(plan: dict, prev: dict | None) -> None:
 
 def _downloads(solved) -> None:
     plan = solved.plan
-    name = state.fmt_name(plan)
+    name = text.fmt_name(plan)
     cols = st.columns([1, 1, 1, 3])
     with cols[0]:
         xlsx = solved.xlsx
         if xlsx is None and state.service().job(solved.key) is not None:  # the worker is still writing it
-            xlsx = functools.partial(state.plan_xlsx, solved.key)
+            xlsx = functools.partial(files.plan_xlsx, solved.key)
         if xlsx is not None:
             st.download_button("plan.xlsx", data=xlsx, file_name="plan.xlsx", mime=XLSX_MIME, key="dl_xlsx",
                                icon=":material/download:", on_click="ignore", help=f"The plan of '{name}' as a workbook")
     with cols[1]:
         st.download_button("plan.json", data=json.dumps(plan, indent=2, ensure_ascii=False) + "\n", file_name="plan.json",
                            mime="application/json", key="dl_json", icon=":material/download:", on_click="ignore")
-    writer = state.report_writer()
-    if writer is not None:  # built when clicked (a fraction of a second), not on every run
-        with cols[2]:
-            st.download_button("report.pdf", data=functools.partial(writer, plan), file_name="report.pdf", mime="application/pdf",
-                               key="dl_pdf", icon=":material/picture_as_pdf:", on_click="ignore")
+    with cols[2]:  # built when clicked (a fraction of a second), not on every run
+        st.download_button("report.pdf", data=functools.partial(files.report_pdf, plan), file_name="report.pdf", mime="application/pdf",
+                           key="dl_pdf", icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def _tables_allocations(plan: dict) -> None:
@@ -102,14 +100,14 @@ def _tables_requirements(plan: dict) -> None:
 
 def _certificate(plan: dict) -> None:
     """What proves the status, in plain words; an unverified plan is shown as an error, not a quiet caption."""
-    kind, text = views.certificate_notice(plan)
+    kind, notice = views.certificate_notice(plan)
     with st.container(key="plan_certificate"):
         if kind == "error":
-            st.error(text, icon=":material/gpp_bad:")
+            st.error(notice, icon=":material/gpp_bad:")
         elif kind == "warning":
-            st.warning(text, icon=":material/timer:")
+            st.warning(notice, icon=":material/timer:")
         else:
-            st.caption(text)
+            st.caption(notice)
 
 
 def render() -> None:
@@ -126,7 +124,7 @@ def render() -> None:
         return
     plan = solved.plan
     sc = plan.get("scenario") or {}
-    st.title(f"Plan — {state.md(sc.get('name', ''))}")
+    st.title(f"Plan — {text.md(sc.get('name', ''))}")
     yn = lambda b: "yes" if b else "no"  # noqa: E731
     with st.container(key="plan_meta"):
         st.caption(
@@ -136,7 +134,7 @@ def render() -> None:
         )
     _certificate(plan)
     if not fresh:
-        changes = [state.md(c) for c in state.changes_since(solved.key)]
+        changes = [text.md(c) for c in state.changes_since(solved.key)]
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""
         st.warning(f"These results are for earlier inputs.{more} Press **Solve** to update.", icon=":material/history:")
     prev = state.previous_plan()

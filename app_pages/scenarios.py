@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import state
-from app_pages.state import md
+from app_pages import files, state
+from app_pages.text import md
 from optimizer.workbench.store import ScenarioError
 
 ss = st.session_state
@@ -15,11 +15,10 @@ PLAN_PAGE = "app_pages/plan.py"
 
 def saved_report(name: str) -> bytes:
     """report.pdf of a saved scenario's plan, built when the download is clicked."""
-    writer = state.report_writer()
     loaded = state.store().load(name)
-    if writer is None or loaded.solved is None:
+    if loaded.solved is None:
         raise ScenarioError(f"scenario '{name}' has no plan to report")
-    return writer(loaded.solved.plan)
+    return files.report_pdf(loaded.solved.plan)
 
 
 def _on_save() -> None:
@@ -149,7 +148,7 @@ def render() -> None:
             st.write(f"Delete '{md(ss.sel_scenario)}' for everyone? This cannot be undone.")
             st.button("Delete", on_click=_on_delete, key="delete_btn", type="primary")
     selected = next((i for i in infos if i.name == ss.sel_scenario), None)
-    if selected is not None and selected.has_plan and not selected.problem and state.report_writer() is not None:
+    if selected is not None and selected.has_plan and not selected.problem:
         import functools
 
         st.download_button(f"report.pdf of '{selected.name}'", data=functools.partial(saved_report, selected.name),

@@ -1,4 +1,7 @@
-"""What the workbench's pages share: one session's state, the sidebar, solving.
+"""What the workbench's pages share: one session's state, its drafts, solving.
+
+The sidebar is :mod:`app_pages.sidebar`; text helpers :mod:`app_pages.text`;
+downloads and uploads :mod:`app_pages.files`.
 
 Session state (per browser tab, never shared):
 
@@ -19,10 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
-import tempfile
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -30,7 +30,6 @@ import streamlit as st
 from optimizer.schema import Kind
 from optimizer.workbench import jobs
 from optimizer.workbench.inputs import (
-    LABELS,
     PARAMETERS,
     Imported,
     Inputs,
@@ -42,11 +41,15 @@ from optimizer.workbench.inputs import (
 from optimizer.workbench.store import ScenarioStore, check_token
 
 log = logging.getLogger("forceplan.app")
-if not logging.getLogger("forceplan").handlers:  # failures go to the server log, with a time stamp
-    _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("forceplan").addHandler(_handler)
-    logging.getLogger("forceplan").setLevel(logging.INFO)
+
+
+def configure_logging() -> None:
+    """Failures go to the server log, with a time stamp (once per process; app.py calls it)."""
+    if not logging.getLogger("forceplan").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("forceplan").addHandler(handler)
+        logging.getLogger("forceplan").setLevel(logging.INFO)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,28 +103,6 @@ def default_import() -> Imported:
     return _import_default(str(path), mtime)
 
 
-def report_writer():
-    """A function plan dict -> report.pdf bytes when ``optimizer.report`` exists, else None
-    (then the Plan page offers no report download)."""
-    try:
-        import optimizer.report as report  # type: ignore[import-not-found]
-    except Exception:  # noqa: BLE001 - absent or broken: no report download
-        return None
-    if callable(getattr(report, "report_bytes", None)):
-        return report.report_bytes
-    write = getattr(report, "write_report", None)
-    if not callable(write):
-        return None
-
-    def via_file(plan: dict) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="forceplan-report-") as tmp:
-            path = Path(tmp) / "report.pdf"
-            write(plan, path)
-            return path.read_bytes()
-
-    return via_file
-
-
 # --------------------------------------------------------------------------- session
 
 
@@ -135,7 +116,7 @@ def show_flash() -> None:
         getattr(st, kind, st.info)(message)
 
 
-def _remember_inputs(inputs: Inputs) -> None:
+def remember_inputs(inputs: Inputs) -> None:
     known = ss.setdefault("known_inputs", {})
     known[inputs.key] = inputs
     while len(known) > KEEP_INPUTS:
@@ -164,7 +145,7 @@ def set_inputs(inputs: Inputs, origin: str | None = None) -> None:
     for name in PARAMETERS:
         ss[f"p_{name}"] = widget_value(name, inputs.scenario.get(name))
     ss.editor_gen = ss.get("editor_gen", 0) + 1
-    _remember_inputs(inputs)
+    remember_inputs(inputs)
 
 
 def init_session() -> None:
@@ -207,7 +188,7 @@ def init_session() -> None:
         ss.token = token
     if st.query_params.get("s") != ss.token:
         st.query_params["s"] = ss.token
-    _pick_up_finished()
+    pick_up_finished()
 
 
 def current_validation() -> Validation:
@@ -215,31 +196,10 @@ def current_validation() -> Validation:
 
 
 def _submit(inputs: Inputs, validation: Validation) -> None:
-    _remember_inputs(inputs)
+    remember_inputs(inputs)
     service().submit(inputs.key, validation.data)
     ss.watch = inputs.key
     ss.just_submitted = True
-
-
-def wait_briefly() -> None:
-    """Right after a solve is submitted, wait a little for it before the page is drawn,
-    so a quick solve shows its plan in this very run.  Progress shows in the sidebar;
-    any click interrupts the wait (Streamlit stops the run at the next element), and
-    a longer solve is left to the polling fragment."""
-    if not ss.pop("just_submitted", False) or not ss.get("watch"):
-        return
-    job = service().job(ss.watch)
-    if job is None:
-        return
-    slot = st.sidebar.empty()
-    deadline = time.monotonic() + INLINE_WAIT_S
-    while not job.wait(0.05) and time.monotonic() < deadline:
-        snap = job.snapshot()
-        with slot.container():
-            with st.status(f"Solving… {snap['elapsed']:.1f} s (time limit {snap['time_limit_s']:g} s)", state="running", expanded=True):
-                _stage_lines(snap)
-    slot.empty()
-    _pick_up_finished()
 
 
 def on_solve() -> None:
@@ -262,7 +222,7 @@ def _adopt(key: str) -> None:
         ss.shown_key = key
 
 
-def _pick_up_finished() -> None:
+def pick_up_finished() -> None:
     key = ss.get("watch")
     if not key:
         return
@@ -333,167 +293,3 @@ def autosave() -> None:
         ss.autosaved = marker
     except Exception:  # noqa: BLE001 - never break the page for a draft
         log.exception("autosave failed")
-
-
-# --------------------------------------------------------------------------- parameter widgets
-
-
-def _on_param(name: str) -> None:
-    value = ss.get(f"p_{name}")
-    col = PARAMETERS[name]
-    if col.kind is Kind.TEXT and isinstance(value, str) and not value.strip():
-        value = None
-    ss.inputs = ss.inputs.with_parameter(name, value)
-    _remember_inputs(ss.inputs)
-
-
-def param_widget(name: str, container=None, **overrides) -> None:
-    """The control of one scenario parameter, bound to the session's inputs."""
-    where = container or st
-    col = PARAMETERS[name]
-    key = f"p_{name}"
-    if key not in ss:  # a widget not drawn on the last run lost its state: take it from the inputs
-        ss[key] = widget_value(name, ss.inputs.scenario.get(name))
-    label = overrides.pop("label", LABELS.get(name, name))
-    common = dict(key=key, on_change=_on_param, args=(name,), help=col.help)
-    common.update(overrides)
-    if col.kind is Kind.YESNO:
-        where.toggle(label, **common)
-    elif col.kind is Kind.TEXT:
-        where.text_input(label, **{"max_chars": 200, **common})
-    elif col.kind is Kind.INT:
-        lo = col.minimum
-        if lo is not None and col.min_exclusive:
-            lo = int(lo) + 1
-        where.number_input(label, **{"min_value": None if lo is None else int(lo),
-                                     "max_value": None if col.maximum is None else int(col.maximum),
-                                     "step": 1, "format": "%d", **common})
-    else:
-        where.number_input(label, **{"min_value": None if col.minimum is None else float(col.minimum),
-                                     "max_value": None if col.maximum is None else float(col.maximum), **common})
-
-
-def _slider(name: str, lo: float, hi: float, step: float) -> None:
-    key = f"p_{name}"
-    col = PARAMETERS[name]
-    value = ss.get(key)
-    if key not in ss or value is None or not lo <= float(value) <= hi:  # out of the slider's range: show a number box
-        param_widget(name, step=step, format="%.2f")
-        return
-    st.slider(LABELS[name], min_value=lo, max_value=hi, step=step, key=key, on_change=_on_param, args=(name,), help=col.help)
-
-
-# --------------------------------------------------------------------------- sidebar
-
-
-def render_sidebar() -> None:
-    v = current_validation()
-    with st.sidebar:
-        st.markdown("### forceplan what-if workbench")
-        with st.container(key="inputs_meta"):
-            st.caption(f"Inputs: {md(ss.get('origin', ''))} · `{ss.inputs.key[:12]}`")
-        busy = ss.get("watch") is not None  # a solve under way (or just finished: the fragment reruns the page)
-        st.button("Solve", type="primary", key="solve", on_click=on_solve, disabled=not v.ok or busy, width="stretch",
-                  help="Plan the current inputs (cached: an earlier state comes back at once)")
-        if not v.ok:
-            st.error(f"{len(v.issues)} input problem(s): the solve is blocked. See **Inputs**.", icon=":material/block:")
-        if busy:
-            _progress()
-        else:
-            _last_status()
-        st.divider()
-        st.markdown("**Scenario switches**")
-        for name in ("ceasefire_in_place", "un_mandate", "us_backstop"):
-            param_widget(name)
-        param_widget("force_target", step=500)
-        _slider("sustainable_share", 0.01, 0.30, 0.01)
-        _slider("lead_share", 0.0, 1.0, 0.05)
-        param_widget("max_nations_per_sector", placeholder="no limit")
-        with st.expander("Stage-2 weights and time limit"):
-            for name in ("weight_cost", "weight_fairness", "weight_nations"):
-                param_widget(name, step=0.1, format="%.2f")
-            param_widget("time_limit_s", step=5.0, format="%.0f")
-
-
-def _stage_lines(snap: dict) -> None:
-    for stage in snap["stages"]:
-        if stage["name"] == "done":
-            continue
-        mark = ":material/progress_activity:" if stage["running"] else ":material/check:"
-        st.markdown(f"{mark} {stage['label']} — {stage['seconds']:.1f} s")
-
-
-@st.fragment(run_every=POLL_S)
-def _progress() -> None:
-    key = ss.get("watch")
-    job = service().job(key) if key else None
-    if job is None:
-        return
-    snap = job.snapshot()
-    if job.finished:
-        st.rerun()  # the full run picks the plan up and draws it
-    limit = snap["time_limit_s"]
-    with st.status(f"Solving… {snap['elapsed']:.1f} s (time limit {limit:g} s)", state="running", expanded=True):
-        _stage_lines(snap)
-        st.progress(min(1.0, snap["elapsed"] / max(limit, 0.1)), text="time limit used")
-
-
-def _last_status() -> None:
-    snap = ss.get("last_job")
-    if not snap:
-        return
-    if snap["key"] != ss.inputs.key:
-        if service().lookup(ss.inputs.key) is None:
-            st.caption("The inputs changed since the last solve.")
-        return
-    if snap["state"] == "failed":
-        with st.status("Solve failed", state="error", expanded=True):
-            st.write(snap["error"])
-        return
-    solved = service().lookup(snap["key"])
-    label = "Plan from the cache (solved before)" if snap.get("from_cache") else f"Solved in {snap['elapsed']:.1f} s"
-    with st.status(label, state="complete", expanded=False):
-        _stage_lines(snap)
-        if solved is not None:
-            timings = (solved.plan.get("solver") or {}).get("timings_s") or {}
-            if timings:
-                st.caption("engine: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
-
-
-# --------------------------------------------------------------------------- small helpers for pages
-
-
-def save_uploaded(file) -> Path:
-    """An uploaded file written to a private temporary path (caller deletes)."""
-    fd, name = tempfile.mkstemp(prefix="forceplan-upload-", suffix=".xlsx")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(file.getvalue())
-    return Path(name)
-
-
-def fmt_int(x) -> str:
-    try:
-        return f"{int(round(float(x))):,}"
-    except (TypeError, ValueError):
-        return "–"
-
-
-
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md(text: object) -> str:
-    """User text made inert in Markdown."""
-    return _MD.sub(r"\\\1", str(text))
-
-
-def plan_xlsx(key: str) -> bytes:
-    """plan.xlsx of a plan whose workbook the worker may still be writing (download callback)."""
-    solved = service().with_xlsx(key, timeout=60)
-    if solved is None or not solved.xlsx:
-        raise RuntimeError("plan.xlsx is not available; solve again")
-    return solved.xlsx
-
-
-def fmt_name(plan: dict) -> str:
-    return str((plan.get("scenario") or {}).get("name") or "plan")

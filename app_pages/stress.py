@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state
+from app_pages import analysis_ui, state, text
 from optimizer.workbench import analyses
 from optimizer.workbench import analysis_views as av
 
@@ -36,7 +36,7 @@ def render() -> None:
                        help=f"{int(base.get('personnel', 0)):,} personnel, {base.get('nations_taking_part', 0)} nations taking part")
         n1 = av.n1_table(r)
         worst = n1.iloc[0] if len(n1) else None
-        cols[1].metric("Worst single withdrawal", state.md(worst["nation"]) if worst is not None else "–",
+        cols[1].metric("Worst single withdrawal", text.md(worst["nation"]) if worst is not None else "–",
                        f"+{worst['shortfall_increase']:,.0f}" if worst is not None else None, delta_color="inverse", border=True)
         cols[2].metric("P(force target met)", f"{mc['p_target_met']:.0%}", border=True,
                        help=f"Share of the {mc['samples']} Monte Carlo samples that still field the force target")

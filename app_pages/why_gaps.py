@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state
+from app_pages import analysis_ui, state, text
 from optimizer.workbench import analysis_views as av
 
 CONFIG = {"displaylogo": False}
@@ -53,9 +53,9 @@ def render() -> None:
         for line in ordered:
             label = (f"P{line['priority']} {line['unit_type']} @ {line['sector']} — short {line['short_units']} "
                      f"({line['short_personnel']:,} personnel)")
-            with st.expander(state.md(label)):
+            with st.expander(text.md(label)):
                 for c in line["causes"] or ["no pledge could reach this line"]:
-                    st.markdown(f"- {state.md(c)}")
+                    st.markdown(f"- {text.md(c)}")
 
     st.subheader("Missed targets")
     if targets.empty:

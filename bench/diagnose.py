@@ -34,7 +34,8 @@ def stage1_bound(data, strong: bool, integer: set[str], time_limit: float) -> tu
     import pyomo.environ as pyo
 
     from optimizer.model import build_model
-    from optimizer.solve import STAGE1_ABS_GAP, _solver
+    from optimizer.highs_adapter import new_solver as _solver
+    from optimizer.solve import STAGE1_ABS_GAP
 
     m = build_model(data, strong)
     families = {"x": m.units, "y": m.takes_part, "z": m.present, "lead": m.lead}

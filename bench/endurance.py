@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import (  # noqa: E402
+from devtools.browser import (  # noqa: E402
     AppServer,
     browser_missing,
     click_solve,

@@ -2,7 +2,7 @@
 
     python bench/instances.py OUT_DIR [--sizes S,M,L,XL] [--seeds 3]
 
-Every instance is :func:`optimizer.synthetic.generate_workbook` with
+Every instance is :func:`devtools.generators.generate_workbook` with
 
 - ``density = 3``: each sector asks for up to 18 unit types of its domain and
   each unit type is pledged by up to a whole third-of-the-coalition × 3 of
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from optimizer.synthetic import FEATURES, generate_workbook  # noqa: E402
+from devtools.generators import FEATURES, generate_workbook  # noqa: E402
 
 SIZES: dict[str, tuple[int, int, int]] = {
     "S": (30, 15, 6),

@@ -27,7 +27,7 @@ TARGET_S = 3.0
 def _plans(workbook: Path, large: bool) -> list[tuple[str, dict]]:
     from optimizer.outputs import plan_to_dict
     from optimizer.pipeline import plan_workbook
-    from optimizer.synthetic import generate_workbook
+    from devtools.generators import generate_workbook
 
     plans = [(f"default ({workbook.name})", plan_to_dict(plan_workbook(workbook)))]
     if large:

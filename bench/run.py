@@ -20,7 +20,7 @@ nonzeros).  Engines:
 
 - ``pyomo``: the product (:func:`optimizer.solve.solve`);
 - ``floor``: the same model built straight on highspy from numpy arrays
-  (:mod:`bench.floor`), solved with the same options: the lower bound on
+  (:mod:`devtools.floor`), solved with the same options: the lower bound on
   build and hand-over;
 - ``planner``: a what-if session (:class:`optimizer.session.Planner`): the
   first solve, then 12 re-solves each after one changed pledge or switch,
@@ -124,7 +124,7 @@ def measure(path: Path, engine: str, formulation: str, sets: tuple[str, ...]) ->
 
         solution = solve(data) if strong else solve(data, strong=False)
     else:
-        from bench.floor import solve_floor
+        from devtools.floor import solve_floor
 
         solution = solve_floor(data, strong=strong)
     plan, write_s = _write(data, solution)

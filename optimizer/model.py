@@ -104,13 +104,11 @@ class ModelValues:
     reach[n]              R[n] = min(cap[n], Σ_k ub·p): the most n can send
     sector_reach[n,s]     M[n,s] = min(cap[n], Σ_u ub·p): the most n can place in s
     lead_open[n,s]        1 if (n,s) is a lead candidate now, else 0
-    cover[n,u,s]          min(ub[n,u,s], min[u,s]): the most units of the line's minimum k can cover
     fair[n]               GDP fair share (0 when not eligible)
     unplaced_fair         Σ fair[n] over nations without placements in the index
     """
 
     ub: dict
-    cover: dict
     pledge: dict
     reach: dict
     sector_reach: dict
@@ -135,10 +133,8 @@ def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
         return min(int(cap[n]), sum(ub[k] * idx.personnel[k] for k in keys))
 
     leads = set(zip(data.lead_candidates["nation"], data.lead_candidates["sector"]))
-    line_min = dict(zip(zip(data.requirements["unit_type"], data.requirements["sector"]), (int(v) for v in data.requirements["min_units"])))
     return ModelValues(
         ub=ub,
-        cover={k: min(ub[k], line_min[(k[1], k[2])]) for k in idx.triples},
         pledge={pair: pledged.get(pair, 0) for pair in idx.by_pledge},
         reach={n: reach_of(keys, n) for n, keys in idx.by_nation.items()},
         sector_reach={ns: reach_of(keys, ns[0]) for ns, keys in idx.by_nation_sector.items()},
@@ -148,7 +144,7 @@ def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
     )
 
 
-_VALUES = ("ub", "cover", "pledge", "reach", "sector_reach", "lead_open", "fair")
+_VALUES = ("ub", "pledge", "reach", "sector_reach", "lead_open", "fair")
 
 
 def _as_params(m, values: ModelValues) -> None:
@@ -176,7 +172,7 @@ def _linear(terms) -> LinearExpression:
 
     Built directly rather than grown with ``sum()``: the terms keep exactly
     the order given, which fixes the order HiGHS numbers the columns in (the
-    floor, ``bench/floor.py``, reproduces it), and pyomo hands the row over
+    floor, ``devtools/floor.py``, reproduces it), and pyomo hands the row over
     on its linear fast path.  A coefficient of 1 is the bare variable.
     """
     return LinearExpression([v if c.__class__ is int and c == 1 else MonomialTermExpression((c, v)) for c, v in terms])
@@ -347,26 +343,6 @@ def define_line_limits(m, data: PlanningData) -> None:
 
 
 # ------------------------------------------------- strengthenings (strong=True)
-
-
-def define_presence_cover(m, data: PlanningData) -> None:
-    """Valid inequality: a line is covered only by nations present in its sector (H7).
-
-        short[l] + Σ_n cover[n,l]·z[n,s] ≥ min[l],   cover[n,l] = min(ub[n,l], min[l])
-
-    for every line l = (u,s) with min[l] > 0 in a sector with presence
-    variables z.  Valid: a nation with units on l has z[n,s] = 1 and covers
-    at most cover[n,l] of the minimum, so the covered part min[l] − short[l]
-    is at most Σ_n cover[n,l]·z[n,s].  The relaxation no longer buys a whole
-    unit of coverage with z = 1/ub of a presence, as x ≤ ub·z alone allows
-    (docs/model.md, "Performance").
-    """
-    sectors = {s for _, s in m.present_pairs}
-    m.presence_cover = pyo.ConstraintList()
-    for line, keys in m.idx.by_line.items():
-        if line[1] in sectors and line in m.line_short:
-            cover = [(m.cover[k], m.present[k[0], k[2]]) for k in keys]
-            m.presence_cover.add(_linear([(1, m.line_short[line]), *cover]) >= m.line_min[line])
 
 
 def define_lead_cover(m, data: PlanningData) -> None:
@@ -575,7 +551,6 @@ def define_fairness_cap(m, data: PlanningData) -> None:
 
 
 _STRENGTHENING = {
-    "presence_cover": define_presence_cover,
     "lead_cover": define_lead_cover,
     "takes_part_link": define_takes_part_link,
 }

@@ -4,7 +4,7 @@
     python scripts/snapshot_outputs.py OUT_DIR --compare OTHER_DIR
 
 Plans the default workbook and ten seeded workbooks of varied size
-(:func:`optimizer.synthetic.generate_workbook`), and writes for each
+(:func:`devtools.generators.generate_workbook`), and writes for each
 ``plan.json`` (timings removed: they differ run to run), ``plan.xlsx`` and
 ``report.pdf`` as ``forceplan solve`` writes them, with the planning time and
 solve seconds fixed.  ``--compare`` then lists every file that differs (exit
@@ -43,7 +43,7 @@ def snapshot(out: Path, inputs: Path | None = None) -> None:
     when given (openpyxl stamps each file it writes with the time, so regenerated inputs
     would differ in their SHA-256, which the outputs print), else written to ``out/inputs``."""
     from optimizer.pipeline import plan_workbook, write_outputs
-    from optimizer.synthetic import generate_workbook
+    from devtools.generators import generate_workbook
 
     out.mkdir(parents=True, exist_ok=True)
     if inputs is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.synthetic import write_workbook_from_tables
+from devtools.generators import write_workbook_from_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"

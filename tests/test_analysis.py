@@ -11,7 +11,7 @@ from optimizer.analysis.frontier import condition_frontier
 from optimizer.analysis.stress import draw_withdrawals, monte_carlo, n_minus_k, stress
 from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.reader import read_tables
-from optimizer.synthetic import generate_workbook, write_workbook_from_tables
+from devtools.generators import generate_workbook, write_workbook_from_tables
 from tests.conftest import plan_in_process
 
 INF = "Infantry company"

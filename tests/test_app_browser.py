@@ -30,7 +30,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.browser import (
+from devtools.browser import (
     ROOT,
     AppServer,
     browser_missing,

@@ -174,10 +174,9 @@ def test_scenarios_page_saves_lists_loads_renames_and_deletes(models):
     assert "Saved 'alpha' with its plan" in texts(at.success)
     assert (models / "alpha" / "plan.json").is_file()
     assert not at.exception  # the page lists 'alpha' and offers its report.pdf
-    from app_pages import state as app_state
+    from app_pages import files as app_files
 
-    writer = app_state.report_writer()
-    assert writer is not None and writer(ScenarioStore(models).load("alpha").solved.plan)[:5] == b"%PDF-"
+    assert app_files.report_pdf(ScenarioStore(models).load("alpha").solved.plan)[:5] == b"%PDF-"
     at.text_input(key="save_name").set_value("../etc").run()
     at.button(key="save_btn").click().run()
     assert "Not saved" in texts(at.error)
@@ -255,12 +254,9 @@ def test_an_unsaved_draft_survives_a_closed_tab(models):
 
 
 def test_the_report_download_builds_a_pdf(baseline_plan):
-    from app_pages import state
+    from app_pages import files
 
-    writer = state.report_writer()
-    if writer is None:
-        pytest.skip("optimizer.report is not available: the Plan page offers no report.pdf")
-    assert writer(baseline_plan)[:5] == b"%PDF-"
+    assert files.report_pdf(baseline_plan)[:5] == b"%PDF-"
 
 
 def test_inputs_page_uploads_a_workbook_and_offers_the_edited_one(tmp_path):
@@ -307,7 +303,7 @@ def test_inputs_page_uploads_a_workbook_and_offers_the_edited_one(tmp_path):
 @pytest.fixture
 def small_workbook(tmp_path, monkeypatch):
     """Sessions open on a small generated workbook, so the analyses take seconds."""
-    from optimizer.synthetic import generate_workbook
+    from devtools.generators import generate_workbook
 
     path = tmp_path / "small.xlsx"
     generate_workbook(path, n_nations=10, n_unit_types=6, n_sectors=3, seed=11, ample=False)

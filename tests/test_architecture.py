@@ -2,10 +2,10 @@
 
 Every ``import`` in ``optimizer/``, ``app_pages/`` and ``app.py`` counts, the
 lazy ones inside functions included (a lazy import still ties two modules).
-The layers, bottom up (``docs/model.md`` § Code layout):
+The layers, bottom up (README § Layout):
 
     schema, cells, errors, atomic, scenario → reader → data → model →
-    solution, certify, solve → results → session → outputs, report, summary,
+    solution, certify, highs_adapter, starts, solve → results → session → outputs, report, summary,
     workbook_writer → pipeline → analysis → cli, workbench → app_pages, app
 
 A module may import from its own layer or any layer below; within a layer,
@@ -25,11 +25,11 @@ from tests.conftest import ROOT
 LAYERS: tuple[tuple[str, float], ...] = (
     ("optimizer", 0),  # the package itself: __version__
     ("optimizer.schema", 0), ("optimizer.cells", 0), ("optimizer.errors", 0), ("optimizer.atomic", 0), ("optimizer.scenario", 0),
-    ("optimizer.synthetic", 0),  # workbook generators for tests and benchmarks: no optimizer imports
+    ("devtools.generators", 0),  # workbook generators for tests and benchmarks: no optimizer imports
     ("optimizer.reader", 1),
     ("optimizer.data", 2),
     ("optimizer.model", 3),
-    ("optimizer.solution", 4), ("optimizer.certify", 4), ("optimizer.solve", 4),
+    ("optimizer.solution", 4), ("optimizer.certify", 4), ("optimizer.highs_adapter", 4), ("optimizer.starts", 4), ("optimizer.solve", 4),
     ("optimizer.results", 5),
     ("optimizer.session", 5.5),
     ("optimizer.outputs", 6), ("optimizer.report", 6), ("optimizer.summary", 6), ("optimizer.workbook_writer", 6),
@@ -153,3 +153,28 @@ def test_the_checks_can_fail():
     assert ["optimizer.results", "optimizer.solve"] in cycles(g)
     assert "optimizer.data (layer 2) imports optimizer.cli (layer 9)" in upward_imports(g)
     assert "optimizer.results (layer 5) imports optimizer.solve (layer 4)" not in upward_imports(g)
+
+
+def _imported_roots(folder: Path) -> dict[str, set[str]]:
+    """File → the top-level packages it imports."""
+    out = {}
+    for path in sorted(folder.rglob("*.py")):
+        roots = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots.add(node.module.split(".")[0])
+        out[str(path.relative_to(ROOT))] = roots
+    return out
+
+
+def test_tests_and_benchmarks_share_devtools_and_never_import_each_other():
+    tests, bench = _imported_roots(ROOT / "tests"), _imported_roots(ROOT / "bench")
+    assert [f for f, roots in tests.items() if "bench" in roots] == []
+    assert [f for f, roots in bench.items() if "tests" in roots] == []
+
+
+def test_the_product_imports_neither_tests_nor_benchmarks_nor_devtools():
+    product = {**_imported_roots(ROOT / "optimizer"), **_imported_roots(ROOT / "app_pages")}
+    assert [f for f, roots in product.items() if roots & {"tests", "bench", "devtools"}] == []

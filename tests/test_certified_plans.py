@@ -29,7 +29,7 @@ from optimizer.data import load_planning_data
 from optimizer.outputs import plan_to_dict
 from optimizer.results import build_results
 from optimizer.solve import _Session, solve
-from optimizer.synthetic import FEATURES, generate_workbook
+from devtools.generators import FEATURES, generate_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPRO = FIXTURES / "stage2_mislabelled.xlsx"
@@ -222,7 +222,9 @@ def differential_case(seed: int, folder: Path) -> dict:
 
 
 def _seeds() -> range:
-    first = int(os.environ.get("FORCEPLAN_DIFFERENTIAL_FIRST", "0"))
+    """Seeds 200–399 by default: with HiGHS 1.16 two of them (212, 241) have a first stage-2 run whose
+    figures disagree with its plan, so the suite exercises the recovery, not only the guard."""
+    first = int(os.environ.get("FORCEPLAN_DIFFERENTIAL_FIRST", "200"))
     return range(first, first + int(os.environ.get("FORCEPLAN_DIFFERENTIAL", "200")))
 
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tests.brute_force import brute_force_optimum
-from optimizer.synthetic import (
+from devtools.generators import (
     FEATURES,
     SHEET_COLUMNS,
     count_assignments,

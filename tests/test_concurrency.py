@@ -25,7 +25,7 @@ from optimizer.analysis.explain import explain
 from optimizer.analysis.stress import n_minus_k
 from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.reader import read_tables
-from optimizer.synthetic import generate_workbook
+from devtools.generators import generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK, ROOT, plan_in_process
 
 # Fields of plan.json that say when or how fast, not what: removed before comparing.

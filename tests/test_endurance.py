@@ -18,7 +18,7 @@ import weakref
 
 import pytest
 
-from optimizer.synthetic import generate_workbook
+from devtools.generators import generate_workbook
 from optimizer.workbench import views
 from optimizer.workbench.inputs import inputs_from_workbook, validate_cached
 from optimizer.workbench.jobs import PlanCache, SolvedPlan, SolveService

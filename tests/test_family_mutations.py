@@ -29,8 +29,8 @@ CASES = [
 def test_removing_a_family_breaks_its_test(component, test, plan_tables, monkeypatch):
     original = model_module.build_model
 
-    def without_family(data):
-        m = original(data)
+    def without_family(data, *args, **kwargs):
+        m = original(data, *args, **kwargs)
         getattr(m, component).deactivate()
         return m
 

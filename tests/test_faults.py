@@ -44,7 +44,7 @@ import pypdf
 import pytest
 
 from optimizer.atomic import FAULT_ENV, parse_fault
-from optimizer.synthetic import FEATURES, generate_workbook
+from devtools.generators import FEATURES, generate_workbook
 from optimizer.workbench import inputs as inputs_module
 from optimizer.workbench import store as store_module
 from optimizer.workbench.inputs import Inputs

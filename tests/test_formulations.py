@@ -2,7 +2,7 @@
 
 - the strong formulation (the default) and the plain one reach the same
   stage-1 score on seeded generated workbooks;
-- the floor (``bench/floor.py``: the same model on highspy from numpy arrays)
+- the floor (``devtools/floor.py``: the same model on highspy from numpy arrays)
   builds exactly the LP the pyomo path hands to HiGHS, and reaches the same
   stage-1 score;
 - a what-if session (:class:`optimizer.session.Planner`) that changes a pledge
@@ -20,12 +20,13 @@ import random
 import numpy as np
 import pytest
 
-from bench.floor import build_floor, solve_floor
+from devtools.floor import build_floor, solve_floor
 from optimizer.data import load_planning_data
 from optimizer.model import build_model
 from optimizer.session import Planner
-from optimizer.solve import SWITCHES, _Session, _solver, solve
-from optimizer.synthetic import FEATURES, generate_workbook
+from optimizer.highs_adapter import HighsModel, new_solver
+from optimizer.solve import SWITCHES, solve
+from devtools.generators import FEATURES, generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK
 from tests.plan_checker import check_plan
 
@@ -86,7 +87,7 @@ def test_the_floor_builds_the_very_lp_pyomo_hands_to_highs(seed, strong, tmp_pat
     data = load_planning_data(path)
     if data.triples.empty:
         pytest.skip("nothing can be placed: no model")
-    opt = _solver()
+    opt = new_solver()
     opt.set_instance(build_model(data, strong))
     ours = _lp(opt._solver_model)
     h = highspy.Highs()
@@ -111,26 +112,26 @@ def test_the_floor_reaches_the_same_stage1_score(seed, tmp_path):
 def test_stage2_starts_from_the_stage1_plan(monkeypatch):
     """pyomo's own update before a solve used to make HiGHS drop the MIP start: check HiGHS holds it when it runs."""
     seen = []
-    original_run = _Session._run
+    original_run = HighsModel.run
 
-    def spy(self, stage, time_limit, rel_gap, abs_gap, start, presolve="choose"):
-        highs = self.highs
+    def spy(self, label, time_limit, rel_gap, abs_gap, start, presolve="choose"):
+        highs = self._highs
         run = highs.run
 
         def run_and_record():
-            seen.append((stage, start is not None, highs.getSolution().value_valid))
+            seen.append((label, start is not None, highs.getSolution().value_valid))
             return run()
 
         highs.run = run_and_record
         try:
-            return original_run(self, stage, time_limit, rel_gap, abs_gap, start, presolve)
+            return original_run(self, label, time_limit, rel_gap, abs_gap, start, presolve)
         finally:
             del highs.run
 
-    monkeypatch.setattr(_Session, "_run", spy)
+    monkeypatch.setattr(HighsModel, "run", spy)
     solve(load_planning_data(DEFAULT_WORKBOOK))
-    assert seen[0] == ("stage1", False, False)
-    assert seen[1] == ("stage2", True, True)
+    assert seen[0] == ("stage 1", False, False)
+    assert seen[1] == ("stage 2", True, True)
 
 
 def test_a_session_replans_in_place_as_a_fresh_solve_would(tmp_path):
@@ -198,7 +199,7 @@ def _unpledged_pair(planner: Planner) -> tuple[str, str]:
 
 def _write_state(planner: Planner, path) -> None:
     """The planner's current inputs as a contract workbook (for the independent checker)."""
-    from optimizer.synthetic import SHEET_COLUMNS, write_workbook_from_tables
+    from devtools.generators import SHEET_COLUMNS, write_workbook_from_tables
 
     tables = {}
     for name, frame in planner._tables.items():
@@ -232,13 +233,13 @@ def _violations(m, values: dict[int, float]) -> list[str]:
 def test_every_start_handed_to_highs_is_a_feasible_plan(monkeypatch, tmp_path):
     """Stage 2's start (from stage 1) and a re-solve's (the previous plan, repaired to the new bounds)."""
     starts = []
-    original = _Session._set_start
+    original = HighsModel.set_start
 
     def capture(self, values):
         starts.append(_violations(self.m, values))
         return original(self, values)
 
-    monkeypatch.setattr(_Session, "_set_start", capture)
+    monkeypatch.setattr(HighsModel, "set_start", capture)
     planner = Planner(DEFAULT_WORKBOOK)
     planner.solve()
     used = planner.plan().allocations

@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from optimizer.synthetic import SHEET_COLUMNS
+from devtools.generators import SHEET_COLUMNS
 from tests.corpus.make_corpus import BASE_SCENARIO, BASE_TABLES, SHEET_ORDER, base_members, write_zip
 from tests.corpus.messages import Run, is_located, issue_lines, run_forceplan, split_issue
 

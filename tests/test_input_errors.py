@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import cli
-from optimizer.synthetic import write_workbook_from_tables
+from devtools.generators import write_workbook_from_tables
 from tests.conftest import run_cli
 from tests.corpus.make_corpus import BILLION_LAUGHS_SHEET
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.synthetic import generate_tiny_workbook
+from devtools.generators import generate_tiny_workbook
 from tests.brute_force import brute_force_optimum
 from tests.conftest import plan_in_process
 from tests.plan_checker import check_plan, stage2_objective

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from optimizer.synthetic import generate_workbook, write_workbook_from_tables
+from devtools.generators import generate_workbook, write_workbook_from_tables
 from tests.conftest import DEFAULT_WORKBOOK, load_json, run_cli
 from tests.plan_checker import check_plan
 

@@ -26,7 +26,7 @@ import optimizer.cli as cli_module
 from optimizer.outputs import plan_to_dict
 from optimizer.pipeline import plan_workbook, write_outputs
 from optimizer.report import PlanFormatError, check_plan, load_plan, report_bytes, write_report
-from optimizer.synthetic import generate_workbook, write_workbook_from_tables
+from devtools.generators import generate_workbook, write_workbook_from_tables
 from tests.conftest import DEFAULT_WORKBOOK, run_cli
 
 DEFAULT_CLASSIFICATION = "UNCLASSIFIED — ILLUSTRATIVE DATA"

@@ -34,7 +34,7 @@ from optimizer.outputs import plan_to_dict
 from optimizer.pipeline import plan_workbook, write_outputs
 from optimizer.reader import read_tables
 from optimizer.report import AnalysisFormatError, AnalysisWarning, load_analyses, report_bytes, write_report
-from optimizer.synthetic import generate_workbook
+from devtools.generators import generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK, run_cli
 
 SECTIONS = {"explain": "Why the gaps", "stress": "Withdrawal stress", "frontier": "Frontiers"}

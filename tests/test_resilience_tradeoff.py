@@ -9,7 +9,7 @@ from optimizer.analysis.resilience import resilient_comparison, uncovered_after_
 from optimizer.data import build_planning_data
 from optimizer.pipeline import plan_data
 from optimizer.reader import read_tables
-from optimizer.synthetic import write_workbook_from_tables
+from devtools.generators import write_workbook_from_tables
 
 from tests.test_analysis import INF, UNIT, nation, pool  # noqa: F401  (pool is a fixture)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import optimizer.cli as cli_module
 import optimizer.solve as solve_module
 from optimizer.atomic import atomic_path, write_text_atomic
-from optimizer.synthetic import generate_workbook
+from devtools.generators import generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK, plan_in_process
 from tests.plan_checker import check_plan
 

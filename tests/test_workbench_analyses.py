@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.synthetic import generate_workbook
+from devtools.generators import generate_workbook
 from optimizer.workbench import analysis_views as av
 from optimizer.workbench.analyses import AnalysisService, analysis_key, clean_params
 from optimizer.workbench.inputs import SOURCE_NAME, inputs_from_workbook, validate_cached

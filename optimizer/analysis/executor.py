@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 DASK_ENV = "FORCEPLAN_DASK"
 
@@ -135,8 +135,3 @@ def terminal_progress(label: str) -> Callable[[int, int], None]:
             bar.close()
 
     return update
-
-
-def chunked(items: Iterable, size: int) -> list[list]:
-    items = list(items)
-    return [items[i : i + size] for i in range(0, len(items), size)]

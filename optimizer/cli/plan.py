@@ -21,7 +21,7 @@ def run_solve(workbook: str, out: str | None, overrides: tuple[str, ...]) -> tup
 
     Ctrl-C while reading or solving raises :class:`_InterruptedBeforeWriting`
     (the solve turns a Ctrl-C that HiGHS swallowed back into KeyboardInterrupt:
-    :func:`optimizer.solve._ctrl_c_noted`); while writing it raises
+    :func:`optimizer.highs_adapter.ctrl_c_noted`); while writing it raises
     KeyboardInterrupt, and the staged outputs are discarded
     (:func:`optimizer.pipeline.write_outputs`).
     """

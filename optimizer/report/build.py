@@ -89,9 +89,9 @@ def _title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: 
     s.add(toc)
 
 
-def _executive_summary(s: Story, f: Facts, points: list[str] = ()) -> None:
-    s.h1("1 Executive summary")
-    s.p(minister_paragraph(f), "lead")
+def _executive_summary(s: Story, f: Facts, numbers: dict[str, int], points: list[str] = ()) -> None:
+    s.h1(f"{numbers['summary']} Executive summary")
+    s.p(minister_paragraph(f, numbers["by_sector"]), "lead")
     s.h2("What the coalition can field, by domain")
     rows, hl = [], set()
     for i, x in enumerate(f.targets):
@@ -116,7 +116,7 @@ def _executive_summary(s: Story, f: Facts, points: list[str] = ()) -> None:
         worst = f.unfilled[:10]
         rows = [[f"P{r['priority']}" if r["priority"] else "—", r["sector"], r["unit_type"], f"{r['filled_units']} of {r['min_units']}", num(r["short_units"]),
                  num(r["short_personnel"])] for r in worst]
-        s.add(KeepTogether([Paragraph("The most pressing unfilled lines" + (f" (10 of {len(f.unfilled)}; all in section 4)" if len(f.unfilled) > 10 else ""),
+        s.add(KeepTogether([Paragraph("The most pressing unfilled lines" + (f" (10 of {len(f.unfilled)}; all in section {numbers['coverage']})" if len(f.unfilled) > 10 else ""),
                                       styles()["note"]),
                             table(["Priority", "Sector", "Unit type", "Filled", "Units short", "Personnel short"], rows, [45, 110, 170, 55, 55, 64],
                                   numeric={3, 4, 5})]))
@@ -136,8 +136,8 @@ def _executive_summary(s: Story, f: Facts, points: list[str] = ()) -> None:
             s.add(Paragraph(para_text(text), styles()["bullet"], bulletText="•"))
 
 
-def _by_nation(s: Story, f: Facts) -> None:
-    s.h1("2 Allocation by nation")
+def _by_nation(s: Story, f: Facts, numbers: dict[str, int]) -> None:
+    s.h1(f"{numbers['by_nation']} Allocation by nation")
     if not f.taking_part:
         s.p("No nation places any units in this plan.")
     else:
@@ -162,8 +162,8 @@ def _by_nation(s: Story, f: Facts) -> None:
         s.p(f"Not eligible under this scenario: {ineligible_sentence(f)}.", "note")
 
 
-def _by_sector(s: Story, f: Facts) -> None:
-    s.h1("3 Allocation by sector")
+def _by_sector(s: Story, f: Facts, numbers: dict[str, int]) -> None:
+    s.h1(f"{numbers['by_sector']} Allocation by sector")
     s.p("Where the force stands: each sector with its lead nation, the personnel placed there and the nations that provide them. "
         "Box colours give the sector's risk; red notes mark sectors with unfilled requirement lines.")
     drawings = schematic.sector_schematic(f.sectors, FRAME_W)
@@ -186,8 +186,8 @@ def _by_sector(s: Story, f: Facts) -> None:
     s.add(table(["Sector", "Lead", "Nations (personnel)"], rows, [100, 80, 319]))
 
 
-def _coverage(s: Story, f: Facts) -> None:
-    s.h1("4 Coverage of the requirement")
+def _coverage(s: Story, f: Facts, numbers: dict[str, int]) -> None:
+    s.h1(f"{numbers['coverage']} Coverage of the requirement")
     n_short = len(f.unfilled)
     s.p(f"Every line of the statement of requirements, sector by sector. {n_short} of {len(f.requirements)} lines are short "
         f"(highlighted), {sum(r['short_units'] for r in f.unfilled):,} units and {sum(r['short_personnel'] or 0 for r in f.unfilled):,} personnel in all.")
@@ -203,8 +203,8 @@ def _coverage(s: Story, f: Facts) -> None:
                 [95, 140, 36, 38, 38, 38, 36, 34, 44], numeric={3, 4, 5, 6, 7, 8}, highlight=hl))
 
 
-def _burden(s: Story, f: Facts) -> None:
-    s.h1("5 Burden sharing")
+def _burden(s: Story, f: Facts, numbers: dict[str, int]) -> None:
+    s.h1(f"{numbers['burden']} Burden sharing")
     eligible = [n for n in f.nations if n["eligible"]]
     s.p("Each eligible nation's personnel against its fair share of the force target (in proportion to GDP among the eligible nations) "
         "and against its personnel cap (the lesser of its political cap and the sustainable share of its active forces).")
@@ -231,8 +231,8 @@ def _burden(s: Story, f: Facts) -> None:
                 [110, 60, 60, 85, 60, 60, 64], numeric={1, 2, 3, 4, 5, 6}, total=True))
 
 
-def _cost(s: Story, f: Facts) -> None:
-    s.h1("6 Cost by nation")
+def _cost(s: Story, f: Facts, numbers: dict[str, int]) -> None:
+    s.h1(f"{numbers['cost']} Cost by nation")
     if not f.taking_part:
         s.p("No nation places units, so the plan costs nothing.")
         return
@@ -261,11 +261,12 @@ def _reading(r: dict, leaderless: set[str]) -> str:
     return "every pledged unit in use" if r["spare_units"] <= 0 else "spare units kept out"
 
 
-def _binds(s: Story, f: Facts, causes: dict | None = None, why_section: int | None = None) -> None:
+def _binds(s: Story, f: Facts, numbers: dict[str, int], causes: dict | None = None) -> None:
+    why_section = numbers.get("explain")
     """``causes``: (unit_type, sector) -> the line's causes in a few words, from the explanation analysis (section ``why_section``)."""
     b = f.binds
     leaderless = {x.name for x in b["leaderless"]}
-    s.h1("7 What binds")
+    s.h1(f"{numbers['binds']} What binds")
     if causes is None:
         s.p("What the plan itself shows about its limits: nations at their cap or budget, nations that cannot take part, pledges not used, "
             "and unfilled lines with what the pledges say about them. Why a particular line stays unfilled (a risk limit, a caveat, a cap, a budget, "
@@ -361,9 +362,9 @@ def _binds(s: Story, f: Facts, causes: dict | None = None, why_section: int | No
             s.p("Every unit pledged by an eligible nation is used.")
 
 
-def _method(s: Story, f: Facts, number: int = 8) -> None:
+def _method(s: Story, f: Facts, numbers: dict[str, int]) -> None:
     sc, sol = f.scenario, f.solver
-    s.h1(f"{number} Method and assumptions")
+    s.h1(f"{numbers['method']} Method and assumptions")
     s.h2("The model in words")
     s.p("forceplan chooses how many whole units of each type each nation places on each line of the statement of requirements. "
         "It plans in two stages. First it minimises the shortfall score: every missing unit weighs its personnel times 3 (priority 1), "
@@ -446,6 +447,16 @@ def _annex(s: Story, f: Facts) -> None:
 # ---------------------------------------------------------------------------
 
 
+#: The plan's own sections, in the order the report prints them; the analyses given follow, then the method.
+PLAN_SECTIONS = ("summary", "by_nation", "by_sector", "coverage", "burden", "cost", "binds")
+
+
+def section_numbers(analyses: dict) -> dict[str, int]:
+    """Each section's number, counted in print order (so cross-references never go stale)."""
+    order = [*PLAN_SECTIONS, *(kind for kind in KINDS if kind in analyses), "method"]
+    return {key: i for i, key in enumerate(order, start=1)}
+
+
 def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
     """The report's facts and flowables (everything but the page layout).
 
@@ -455,11 +466,9 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
     register_fonts()
     f = derive(plan)
     an = normalise(analyses)
-    numbers, matches = {}, {}
-    for kind in KINDS:
-        if kind in an:
-            numbers[kind] = 8 + len(numbers)
-            matches[kind] = matches_plan(kind, an[kind], f.plan.get("shortfall_score"), tuple(bool(f.scenario.get(k)) for k in SWITCHES))
+    numbers = section_numbers(an)
+    matches = {kind: matches_plan(kind, an[kind], f.plan.get("shortfall_score"), tuple(bool(f.scenario.get(k)) for k in SWITCHES))
+               for kind in KINDS if kind in an}
     points, included, why = [], [], None
     if an:
         from optimizer.report import analysis_sections as sections
@@ -470,20 +479,20 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
             why = sections.why_by_line(an["explain"], {x.name for x in f.binds["leaderless"]})
     s = Story()
     _title_page(s, f, included, compact_contents=bool(an))
-    _executive_summary(s, f, points)
-    _by_nation(s, f)
-    _by_sector(s, f)
-    _coverage(s, f)
-    _burden(s, f)
-    _cost(s, f)
-    _binds(s, f, why, numbers.get("explain"))
+    _executive_summary(s, f, numbers, points)
+    _by_nation(s, f, numbers)
+    _by_sector(s, f, numbers)
+    _coverage(s, f, numbers)
+    _burden(s, f, numbers)
+    _cost(s, f, numbers)
+    _binds(s, f, numbers, why)
     if "explain" in an:
         sections.why_the_gaps(s, f, an["explain"], numbers["explain"], matches["explain"])
     if "stress" in an:
         sections.withdrawal_stress(s, f, an["stress"], numbers["stress"], matches["stress"])
     if "frontier" in an:
         sections.frontiers(s, f, an["frontier"], numbers["frontier"], matches["frontier"])
-    _method(s, f, 8 + len(numbers))
+    _method(s, f, numbers)
     _annex(s, f)
     return f, s.items
 

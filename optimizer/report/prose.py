@@ -58,7 +58,7 @@ def _line_name(r: dict) -> str:
     return f"{r['unit_type']} in {r['sector']}"
 
 
-def minister_paragraph(f: Facts) -> str:
+def minister_paragraph(f: Facts, by_sector_section: int) -> str:
     """The one paragraph a minister reads.  Every figure is the plan's own."""
     sc, t = f.scenario, f.totals
     force = next(x for x in f.targets if x["scope"] == "force")
@@ -104,7 +104,7 @@ def minister_paragraph(f: Facts) -> str:
     s += f" The plan costs {t['cost_musd']:,.0f} million USD a year."
     if f.leads:
         pairs = [f"{ld['nation']} leads {ld['sector']}" for ld in f.leads]
-        s += " " + (join_names(pairs, 8) if len(pairs) <= 8 else f"{len(pairs)} sectors have a lead nation (section 3)") + "."
+        s += " " + (join_names(pairs, 8) if len(pairs) <= 8 else f"{len(pairs)} sectors have a lead nation (section {by_sector_section})") + "."
     if f.binds["leaderless"]:
         names = [x.name for x in f.binds["leaderless"]]
         s += f" {join_names(names, 6)} {'need' if len(names) > 1 else 'needs'} a lead nation but {'have' if len(names) > 1 else 'has'} none, so {'they hold' if len(names) > 1 else 'it holds'} no units."

@@ -42,21 +42,6 @@ class Headline:
     def short(self, scope: str) -> int:
         return max(0, int(self.target.get(scope, 0)) - int(self.planned.get(scope, 0)))
 
-    def as_dict(self) -> dict:
-        out = {
-            "status": self.status,
-            "shortfall score": self.shortfall_score,
-            "requirement lines filled": self.lines_filled,
-            "requirement lines": self.lines,
-            "nations taking part": self.nations_taking_part,
-            "yearly cost (M USD)": round(self.cost_musd, 1),
-            "units": self.units,
-        }
-        for scope in SCOPES:
-            out[f"{scope} planned"] = self.planned.get(scope, 0)
-            out[f"{scope} target"] = self.target.get(scope, 0)
-        return out
-
 
 def headline(plan: dict) -> Headline:
     targets = {t["scope"]: t for t in plan.get("targets") or []}

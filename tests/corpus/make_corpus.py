@@ -26,7 +26,7 @@ Hostile files are small on disk by construction: the zip bomb is 8 MB of
 spaces that deflate to a few kB, the declared-size bomb only *claims* 300 MB
 in its central directory, the XML bomb is a few hundred bytes of entities.
 
-The script uses :mod:`optimizer.synthetic` (self-contained) to write the base
+The script uses :mod:`devtools.generators` (self-contained) to write the base
 and plain :mod:`openpyxl` / :mod:`zipfile` for the defects; it never calls the
 reader, so a reader bug cannot shape the corpus that tests it.
 """
@@ -56,7 +56,7 @@ if __package__ in (None, ""):  # run as a script: make `optimizer` importable fr
 import openpyxl  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from optimizer.synthetic import SHEET_COLUMNS, write_workbook_from_tables  # noqa: E402
+from devtools.generators import SHEET_COLUMNS, write_workbook_from_tables  # noqa: E402
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent / "files"
 MANIFEST = "MANIFEST.json"

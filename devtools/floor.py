@@ -13,7 +13,7 @@ the row), and the columns are numbered by first appearance, as pyomo's
 persistent interface numbers them.  ``tests/test_formulations.py`` checks the
 two LPs are identical and that both reach the same stage-1 score.
 
-    from bench.floor import solve_floor
+    from devtools.floor import solve_floor
     solution = solve_floor(data, strong=True)     # an optimizer.solution.Solution
 """
 
@@ -29,7 +29,8 @@ import pandas as pd
 from optimizer.data import SCOPES, PlanningData
 from optimizer.certify import relative_gap as _relative_gap
 from optimizer.solution import Solution
-from optimizer.solve import RANDOM_SEED, STAGE1_ABS_GAP
+from optimizer.highs_adapter import RANDOM_SEED
+from optimizer.solve import STAGE1_ABS_GAP
 
 INF = math.inf
 
@@ -400,17 +401,9 @@ def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
         line_code, _ = _codes(line_of)  # by_line order: first appearance in the triples
         line_first = np.unique(line_code, return_index=True)[1]
         line_req = line_of[line_first]  # requirement row of each by_line group
-        cover = np.minimum(ub, lmin[line_of]).astype(float)
         for name in STRENGTHENINGS:
             fam = next(FAM)
-            if name == "presence_cover":
-                zsec = z_sector[sec_code[line_first]]
-                sel = zsec & (lmin[line_req] > 0)
-                rows.rows(fam, np.flatnonzero(sel), 0, lmin[line_req[sel]].astype(float), INF)
-                rows.entries(fam, np.flatnonzero(sel), 0, -1, short[line_req[sel]], 1.0)
-                m = sel[line_code]
-                rows.entries(fam, line_code[m], 0, tri[m], z_of[ns_code[m]], cover[m])
-            elif name == "lead_cover" and L:
+            if name == "lead_cover" and L:
                 lsec_of_line = tsec_to_lsec[sec_code[line_first]]
                 sel = (lsec_of_line >= 0) & (lmin[line_req] > 0)
                 groups = np.flatnonzero(sel)
