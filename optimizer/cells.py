@@ -113,7 +113,7 @@ def parse_cell(column: Column, value: object) -> tuple[object, str | None]:
         return None, problem
     if kind is Kind.INT:
         if not float(number).is_integer():
-            return None, "must be a whole number"
+            return None, "must be a whole number (the cell holds a fraction; its number format may display it rounded)"
         number = int(number)
     return number, _range_problem(column, number)
 

@@ -212,6 +212,9 @@ def schema_readme_rows() -> list[tuple[str, str, str]]:
                                             "sheet is ignored by forceplan."),
         ("row", "Errors", "Any value outside its type, range or reference is an input error: "
                           "forceplan names the sheet, the row and the column and plans nothing."),
+        ("row", "Other spreadsheet programs", "A workbook saved by LibreOffice Calc plans the same and keeps the "
+                                              "dropdowns, header comments and this sheet, but loses the frozen "
+                                              "header rows (View > Freeze Cells brings them back)."),
         ("heading", "Sheets", ""),
     ]
     for sheet in schema.SHEETS:

@@ -330,3 +330,43 @@ def test_stage2_fewer_nations_and_cheaper(plan_tables):
     plan = solved(plan_tables, base(weight_cost=1), tables)
     assert units_of(plan) == {("B", INF, "S"): 2}
     assert plan["totals"]["cost_musd"] == pytest.approx(10)
+
+
+# ---------------------------------------------------------------------------
+# the data layer's two presolve reductions (docs/model.md, "The placements")
+# ---------------------------------------------------------------------------
+
+
+def _planning_data(tmp_path, scenario, tables):
+    from devtools.generators import write_workbook_from_tables
+    from optimizer.data import load_planning_data
+
+    path = tmp_path / "reduction.xlsx"
+    write_workbook_from_tables(path, scenario, tables)
+    return load_planning_data(path)
+
+
+def test_reduction_unreachable_minimum_drops_the_nation(tmp_path):
+    """A's minimum (500) exceeds all it can send (3 × 100): its placements are gone before the model; B's stay."""
+    tables = {
+        "Nations": [nation("A", min_personnel=500), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 3} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 3}],
+    }
+    data = _planning_data(tmp_path, base(), tables)
+    assert sorted(data.triples["nation"]) == ["B"]
+
+
+def test_reduction_leaderless_sector_holds_nothing(tmp_path):
+    """North needs a lead but no nation there can lead: its placements are gone; South (no lead needed) keeps A's."""
+    tables = {
+        "Nations": [nation("A")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "North", "risk": 1, "needs_lead": "yes"}, {"sector": "South", "risk": 1}],
+        "Pledges": [{"nation": "A", "unit_type": INF, "max_units": 3}],
+        "Requirements": [{"unit_type": INF, "sector": s, "min_units": 1} for s in ("North", "South")],
+    }
+    data = _planning_data(tmp_path, base(), tables)
+    assert sorted(data.triples["sector"]) == ["South"]

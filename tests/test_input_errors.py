@@ -54,7 +54,7 @@ def edited(**changes):
 # (id, scenario, tables, expected fragments of the message: sheet, row, column)
 CASES = [
     ("text-in-number", SCENARIO, edited(Pledges=[(0, "max_units", "two")]), ["'Pledges'", "row 2", "'max_units'", "not a number"]),
-    ("fractional-units", SCENARIO, edited(Requirements=[(1, "min_units", 1.5)]), ["'Requirements'", "row 3", "'min_units'", "whole number"]),
+    ("fractional-units", SCENARIO, edited(Requirements=[(1, "min_units", 1.5)]), ["'Requirements'", "row 3", "'min_units'", "whole number", "may display it rounded"]),
     ("negative", SCENARIO, edited(Nations=[(1, "active_personnel", -5)]), ["'Nations'", "row 3", "'active_personnel'", "greater than 0"]),
     ("risk-out-of-range", SCENARIO, edited(Sectors=[(0, "risk", 4)]), ["'Sectors'", "row 2", "'risk'", "at most 3"]),
     ("max-sector-risk-zero", SCENARIO, edited(Nations=[(0, "max_sector_risk", 0)]), ["'Nations'", "row 2", "'max_sector_risk'", "at least 1"]),

@@ -400,7 +400,9 @@ def test_the_solver_section_shows_the_certificate_in_plain_words(plans, pdfs):
     text = " ".join(texts(pdfs["default"]))
     assert text.count(words) >= 2  # the cover's table and the Solver section
     s1 = plan["solver"]["certificate"]["stage1"]
-    assert f"{s1['objective']:,.2f} recomputed from the plan's tables; bound {s1['bound']:,.2f}" in text
+    assert f"{s1['objective']:,.0f} recomputed from the plan's tables; bound {s1['bound']:,.2f}; proven exact" in text
+    s2 = plan["solver"]["certificate"]["stage2"]
+    assert f"{s2['objective']:,.2f} recomputed from the plan's tables; bound {s2['bound']:,.2f}" in text
 
 
 def test_an_unverified_plan_says_so_on_the_cover_and_in_the_summary(plans, tmp_path):

@@ -425,9 +425,13 @@ def _certificate_rows(cert: dict | None) -> list[tuple[str, str]]:
         c = (cert or {}).get(key)
         if not c or c.get("objective") is None:
             continue
-        gap = f"gap {100 * c['gap']:.3g} %" if key == "stage2" else f"{c['absolute_gap']:,.0f} above the bound"
-        rows.append((label, f"{c['objective']:,.2f} recomputed from the plan's tables; bound {c['bound']:,.2f}; {gap}; {c['verdict']}"))
-        rows.append((f"  how verified", c.get("verified", "")))
+        if key == "stage1":  # scores are whole numbers
+            verdict = {"proven": "proven exact"}.get(c["verdict"], c["verdict"])
+            rows.append((label, f"{c['objective']:,.0f} recomputed from the plan's tables; bound {c['bound']:,.2f}; {verdict}"))
+        else:
+            rows.append((label, f"{c['objective']:,.2f} recomputed from the plan's tables; bound {c['bound']:,.2f}; "
+                                f"gap {100 * c['gap']:.3g} %; {c['verdict']}"))
+        rows.append(("How it was verified", c.get("verified", "")))
     return rows
 
 
