@@ -30,7 +30,7 @@ from optimizer.data import SCOPES, PlanningData
 from optimizer.certify import relative_gap as _relative_gap
 from optimizer.solution import Solution
 from optimizer.highs_adapter import RANDOM_SEED
-from optimizer.solve import STAGE1_ABS_GAP
+from optimizer.solve import STAGE1_ABS_GAP, empty_solution
 
 INF = math.inf
 
@@ -148,8 +148,11 @@ class FloorModel:
 
 
 def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
-    """Assemble the model of ``optimizer.model.build_model(data, strong)`` with numpy."""
+    """Assemble the model of ``optimizer.model.build_model(data, strong)`` with numpy (the plain plan's families only)."""
     import highspy
+
+    if data.reserve_priority is not None or data.fairness_cap is not None:
+        raise ValueError("the floor builds the plain plan only: it has no backfill reserves and no fairness cap")
 
     from optimizer.model import STRENGTHENINGS
 
@@ -571,14 +574,14 @@ def solve_floor(data: PlanningData, strong: bool = True) -> Solution:
     """Both stages on the floor model, with the options and logic of :func:`optimizer.solve.solve`."""
     import highspy
 
+    if data.reserve_priority is not None or data.fairness_cap is not None:
+        raise ValueError("the floor builds the plain plan only: it has no backfill reserves and no fairness cap")
     sc = data.scenario
     start = time.perf_counter()
     timings = {"build": 0.0, "handover": 0.0, "stage1": 0.0, "stage2": 0.0}
     counts: dict[str, int] = {}
     if data.triples.empty:
-        from optimizer.solve import _empty_solution
-
-        return _empty_solution(data, start, timings)
+        return empty_solution(data, start, timings)
     t0 = time.perf_counter()
     fm = build_floor(data, strong)
     timings["build"] = time.perf_counter() - t0

@@ -31,7 +31,7 @@ from optimizer.model import build_model
 from optimizer.solution import Solution
 from optimizer.starts import repair_start, start_objectives, units_of
 
-__all__ = ["STAGE1_ABS_GAP", "SWITCHES", "SolverFailure", "solve"]
+__all__ = ["STAGE1_ABS_GAP", "SWITCHES", "SolverFailure", "empty_solution", "solve"]
 
 STAGE1_ABS_GAP = 0.999  # score is integral: incumbent − bound < 1 proves the optimum
 SWITCHES = ("ceasefire_in_place", "un_mandate", "us_backstop")
@@ -138,7 +138,7 @@ class _Session:
         sc = data.scenario
         start = time.perf_counter() if start is None else start
         if self.empty:  # nothing can be placed: the empty plan is the only plan
-            return _empty_solution(data, start, dict(self.timings))
+            return empty_solution(data, start, dict(self.timings))
         deadline = start + sc.time_limit_s
 
         m.stage2.deactivate()
@@ -257,7 +257,7 @@ def solve(data: PlanningData, strong: bool = True, *, reference: bool = False) -
     return solution
 
 
-def _empty_solution(data: PlanningData, start: float, timings: dict) -> Solution:
+def empty_solution(data: PlanningData, start: float, timings: dict) -> Solution:
     return Solution(
         units=pd.DataFrame(columns=["nation", "unit_type", "sector", "units"]),
         leads=pd.DataFrame(columns=["sector", "nation"]),

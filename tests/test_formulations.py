@@ -250,3 +250,15 @@ def test_every_start_handed_to_highs_is_a_feasible_plan(monkeypatch, tmp_path):
     planner.solve()
     assert len(starts) >= 5  # stage 2 each time, stage 1 of each re-solve
     assert all(v == [] for v in starts), [v[:3] for v in starts if v]
+
+
+def test_the_floor_refuses_what_it_cannot_build():
+    """The floor has no backfill reserves and no fairness cap: asked for them, it says so instead of ignoring them."""
+    from dataclasses import replace
+
+    data = load_planning_data(DEFAULT_WORKBOOK)
+    for option in ({"reserve_priority": 1}, {"fairness_cap": 1000.0}):
+        with pytest.raises(ValueError, match="plain plan only"):
+            build_floor(replace(data, **option))
+        with pytest.raises(ValueError, match="plain plan only"):
+            solve_floor(replace(data, **option))
