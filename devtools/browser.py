@@ -166,6 +166,16 @@ def wait_first_metric(page, *, differs_from: str | None = None, equals: str | No
         page.wait_for_function(js % "===", arg=equals, timeout=timeout_ms, polling=50)
 
 
+def wait_metrics(page, expected: list[str], timeout_ms: int = 120_000) -> None:
+    """Until the headline shows exactly ``expected``: a page that has settled can still be between a
+    rerun's first elements and its metrics on a loaded machine, so wait for the figures themselves."""
+    page.wait_for_function(
+        """want => { const v = [...document.querySelectorAll('.st-key-headline [data-testid=stMetricValue]')].map(e => e.innerText);
+                     return v.length === want.length && v.every((x, i) => x === want[i]); }""",
+        arg=expected, timeout=timeout_ms, polling=50,
+    )
+
+
 def expected_metrics(plan: dict) -> list[str]:
     """The eight headline figures the Plan page shows for ``plan`` (a plan.json dict), as it formats them."""
     from optimizer.workbench import views

@@ -47,6 +47,7 @@ from devtools.browser import (
     settle,
     toggle_on,
     wait_first_metric,
+    wait_metrics,
 )
 
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "browser"
@@ -531,6 +532,7 @@ def test_two_sessions_solving_at_once_stay_isolated(server2, browser, tmp_path, 
         for page in (a, b):
             page.goto(server2.url)
             page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+            wait_metrics(page, base, timeout_ms=SOLVE_TIMEOUT_MS)
             settle(page)
             assert metric_values(page) == base
         assert a.url.split("s=")[-1] != b.url.split("s=")[-1]  # two sessions, two draft tokens
@@ -564,9 +566,10 @@ def test_two_sessions_solving_at_once_stay_isolated(server2, browser, tmp_path, 
         shot(b, "15_session_b_solved")
 
         # after a reload each has its own draft back, and nothing of the other's
-        for page in (a, b):
+        for page, want in ((a, want_a), (b, want_b)):
             page.reload()
             page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+            wait_metrics(page, want, timeout_ms=SOLVE_TIMEOUT_MS)
             settle(page)
         assert inputs_key(a) == key_a[:12] and not toggle_on(a, "us_backstop")
         assert inputs_key(b) == key_b[:12] and toggle_on(b, "us_backstop")
