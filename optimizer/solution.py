@@ -1,8 +1,10 @@
 """A solved plan as plain data: what every engine hands to :mod:`optimizer.results`.
 
-The solve (:mod:`optimizer.solve`), the benchmark floor and any future engine
-return a :class:`Solution`; its ``status`` comes from the one status function
-:func:`optimizer.certify.overall_status`, applied to the stages' certificates.
+The solve (:mod:`optimizer.solve`) and the benchmark floor
+(:mod:`devtools.floor`) return a :class:`Solution`.  The solve's ``status``
+comes from :func:`optimizer.certify.overall_status`, applied to the stages'
+certificates; the floor still decides its own (to be moved onto the same
+function, issue 14).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ class Solution:
 
     units: pd.DataFrame  # nation, unit_type, sector, units (> 0 only)
     leads: pd.DataFrame  # sector, nation
-    status: str  # "optimal" | "time_limit"
+    status: str  # "optimal" | "time_limit" | "unverified" (optimizer.certify.overall_status)
     stage1_proven: bool
     stage1_score: float
     stage2_objective: float | None

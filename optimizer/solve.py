@@ -10,6 +10,11 @@ the weighted cost, fairness and nation count within the Scenario's
 found so far is returned with status ``time_limit``; x = 0 is always a valid
 plan, so there is always one to return.
 
+Each stage is certified (:mod:`optimizer.certify`): its objective is
+recomputed from the plan's units and must agree with what HiGHS says of its
+columns before HiGHS's bound is trusted; a stage whose runs never agree makes
+the plan ``unverified``.
+
 :func:`solve` — one workbook, one plan (the command line, the app's jobs,
 the analyses) — is pyomo-free at its interface.  :class:`_Session` holds one
 model in HiGHS and solves it as often as asked; the what-if sessions of
