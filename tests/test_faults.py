@@ -347,7 +347,9 @@ def test_a_killed_save_loses_nothing(fixture_inputs, tmp_path):
     result = forceplan(control, FIXTURE, code=CHILD_SAVE)
     assert result.returncode == 0, result.stderr
     sizes = [len((control / "alpha" / n).read_bytes()) for n in ("inputs.json", "workbook.xlsx", "plan.json", "plan.xlsx", "scenario.json")]
-    offsets = [0] + [sum(sizes[:i]) + sizes[i] // 2 for i in range(5)] + [sum(sizes) - 1]
+    # the last kill lands 16 bytes before the end, inside scenario.json: workbook.xlsx carries the time it
+    # was written, and its compressed size can differ by a byte or two from the control save's
+    offsets = [0] + [sum(sizes[:i]) + sizes[i] // 2 for i in range(5)] + [sum(sizes) - 16]
 
     # renames of one save: 1-5 the files inside the temporary folder, 6 the old folder aside,
     # 7 the new folder into place, 8 the old one to the trash
