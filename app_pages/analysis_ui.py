@@ -68,6 +68,19 @@ def _progress(key: str) -> None:
             st.progress(0.0, text="starting…")
 
 
+def header(title: str, caption: str) -> None:
+    """An analysis page's top: any flash message, its title and what it computes."""
+    state.show_flash()
+    st.title(title)
+    st.caption(caption)
+
+
+def result(kind: str, params: dict | None = None) -> dict | None:
+    """The panel of ``kind`` (controls, progress), then the result to show, or None."""
+    solved, _ = panel(kind, params)
+    return None if solved is None else solved.result
+
+
 def panel(kind: str, params: dict | None = None, *, run_help: str = "") -> tuple[analyses.AnalysisResult | None, bool]:
     """Draw the controls and progress of ``kind`` on the current inputs; return (result to show, fresh)."""
     svc = service()

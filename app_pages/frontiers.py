@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state, text
+from app_pages import analysis_ui, text
 from optimizer.workbench import analysis_views as av
 
 ss = st.session_state
@@ -12,15 +12,12 @@ CONFIG = {"displaylogo": False}
 
 
 def render() -> None:
-    state.show_flash()
-    st.title("Frontiers")
-    st.caption("For each of the 8 combinations of ceasefire, UN mandate and US backstop: the largest force the coalition "
-               "could field under every other constraint, and the plan against the statement of requirements. "
-               "16 solves on the current inputs.")
-    solved, _ = analysis_ui.panel("frontier")
-    if solved is None:
+    analysis_ui.header("Frontiers", "For each of the 8 combinations of ceasefire, UN mandate and US backstop: the largest force "
+                       "the coalition could field under every other constraint, and the plan against the statement of "
+                       "requirements. 16 solves on the current inputs.")
+    r = analysis_ui.result("frontier")
+    if r is None:
         return
-    r = solved.result
     current = ss.inputs.scenario
     table = av.frontier_table(r, current)
     if not table.empty:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state, text
+from app_pages import analysis_ui, text
 from optimizer.workbench import analyses
 from optimizer.workbench import analysis_views as av
 
@@ -12,12 +12,21 @@ ss = st.session_state
 CONFIG = {"displaylogo": False}
 
 
+def _withdrawal_columns() -> dict:
+    """The columns the N-1 and N-2 tables share."""
+    return {
+        "shortfall_increase": st.column_config.NumberColumn("score increase", format="%+.0f"),
+        "shortfall_score": st.column_config.NumberColumn("shortfall score", format="localized"),
+        "personnel_lost": st.column_config.NumberColumn("personnel lost", format="localized"),
+        "lines_unfilled": st.column_config.NumberColumn("lines unfilled"),
+        "backfilled_by": st.column_config.TextColumn("backfilled by", width="large"),
+    }
+
+
 def render() -> None:
-    state.show_flash()
-    st.title("Withdrawal stress")
-    st.caption("What if nations walk away? **N-1** re-plans without each nation taking part, **N-2** without each pair of the "
-               "most damaging, and **Monte Carlo** withdraws each eligible nation at random with its withdrawal risk "
-               "(Nations sheet; blank: by status) and re-plans every sample.")
+    analysis_ui.header("Withdrawal stress", "What if nations walk away? **N-1** re-plans without each nation taking part, "
+                       "**N-2** without each pair of the most damaging, and **Monte Carlo** withdraws each eligible nation "
+                       "at random with its withdrawal risk (Nations sheet; blank: by status) and re-plans every sample.")
     ss.setdefault("stress_samples", analyses.DEFAULT_PARAMS["stress"]["samples"])
     ss.setdefault("stress_seed", analyses.DEFAULT_PARAMS["stress"]["seed"])
     with st.container(key="stress_settings", horizontal=True):
@@ -25,10 +34,9 @@ def render() -> None:
                         help="Each sample is one re-plan (identical draws are solved once)")
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="stress_seed", width=200,
                         help="The same seed draws the same samples")
-    solved, _ = analysis_ui.panel("stress", {"samples": int(ss.stress_samples), "seed": int(ss.stress_seed)})
-    if solved is None:
+    r = analysis_ui.result("stress", {"samples": int(ss.stress_samples), "seed": int(ss.stress_seed)})
+    if r is None:
         return
-    r = solved.result
     base, mc = r.get("base") or {}, av.mc_summary(r)
     with st.container(key="stress_metrics"):
         cols = st.columns(4)
@@ -46,25 +54,13 @@ def render() -> None:
     st.subheader("N-1: one nation withdraws")
     st.plotly_chart(av.n1_chart(r), key="ch_n1", config=CONFIG)
     st.dataframe(n1, hide_index=True, width="stretch", key="tbl_n1", column_config={
-        "shortfall_increase": st.column_config.NumberColumn("score increase", format="%+.0f"),
-        "shortfall_score": st.column_config.NumberColumn("shortfall score", format="localized"),
-        "personnel_lost": st.column_config.NumberColumn("personnel lost", format="localized"),
-        "units_withdrawn": st.column_config.NumberColumn("units withdrawn"),
-        "lines_unfilled": st.column_config.NumberColumn("lines unfilled"),
-        "backfilled_by": st.column_config.TextColumn("backfilled by", width="large"),
-    })
+        **_withdrawal_columns(), "units_withdrawn": st.column_config.NumberColumn("units withdrawn")})
     n2 = av.n2_table(r)
     st.subheader("N-2: two of the most damaging withdraw")
     if n2.empty:
         st.caption("No pairs (fewer than two nations take part).")
     else:
-        st.dataframe(n2, hide_index=True, width="stretch", key="tbl_n2", column_config={
-            "shortfall_increase": st.column_config.NumberColumn("score increase", format="%+.0f"),
-            "shortfall_score": st.column_config.NumberColumn("shortfall score", format="localized"),
-            "personnel_lost": st.column_config.NumberColumn("personnel lost", format="localized"),
-            "lines_unfilled": st.column_config.NumberColumn("lines unfilled"),
-            "backfilled_by": st.column_config.TextColumn("backfilled by", width="large"),
-        })
+        st.dataframe(n2, hide_index=True, width="stretch", key="tbl_n2", column_config=_withdrawal_columns())
 
     st.subheader("Monte Carlo")
     st.caption(f"{mc['samples']} samples, seed {mc['seed']}, {mc['distinct_solves']} distinct solves; mean shortfall score "

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import analysis_ui, state, text
+from app_pages import analysis_ui, text
 from optimizer.workbench import analysis_views as av
 
 CONFIG = {"displaylogo": False}
 
 
 def render() -> None:
-    state.show_flash()
-    st.title("Why the gaps")
-    st.caption("What keeps pledges off each unfilled line and short of each target, and every change that could remove a cause "
-               "(a condition switched on, a cap, budget, caveat or risk limit lifted …) re-planned and ranked by how much it cuts "
-               "the shortfall score. One solve per lever, on the current inputs and switches.")
-    solved, _ = analysis_ui.panel("explain")
-    if solved is None:
+    analysis_ui.header("Why the gaps", "What keeps pledges off each unfilled line and short of each target, and every change "
+                       "that could remove a cause (a condition switched on, a cap, budget, caveat or risk limit lifted …) "
+                       "re-planned and ranked by how much it cuts the shortfall score. One solve per lever, on the current "
+                       "inputs and switches.")
+    r = analysis_ui.result("explain")
+    if r is None:
         return
-    r = solved.result
     lines, targets, levers = av.gap_lines_table(r), av.missed_targets_table(r), av.levers_table(r)
     with st.container(key="explain_metrics"):
         cols = st.columns(4)

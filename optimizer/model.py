@@ -178,6 +178,17 @@ def _linear(terms) -> LinearExpression:
     return LinearExpression([v if c.__class__ is int and c == 1 else MonomialTermExpression((c, v)) for c, v in terms])
 
 
+def _declare(m, name: str, rows: dict) -> None:
+    """One kind of row as the indexed component ``m.<name>[key]``, rows in the order given.
+
+    Keys are names (nation, ``(nation, sector)``, ``(unit_type, sector)``, …),
+    so an LP file or an infeasibility log names each row, e.g.
+    ``personnel_cap(France)``; the order of ``rows`` is the order HiGHS
+    numbers them in (the floor, ``devtools/floor.py``, reproduces it).
+    """
+    setattr(m, name, pyo.Constraint(list(rows), rule=rows))
+
+
 def _personnel_terms(m, keys, sign: int = 1) -> list:
     return [(sign * m.idx.personnel[k], m.units[k]) for k in keys]
 
@@ -199,34 +210,37 @@ def add_unit_variables(m, data: PlanningData) -> None:
 
 
 def define_pledge_limits(m, data: PlanningData) -> None:
-    """H2: Σ_s x[n,u,s] ≤ pledge[n,u] for every pledge spread over two or more lines.
+    """H2 ``pledge_limit[n,u]``: Σ_s x[n,u,s] ≤ pledge[n,u] for every pledge spread over two or more lines.
 
     A pledge with a single placement is already enforced by that variable's
     bound; so is one whose placements' bounds cannot add up to more than it
     (in a session, where pledges change, every spread pledge gets its row).
     """
-    m.pledge_limit = pyo.ConstraintList()
-    for pair, keys in m.idx.by_pledge.items():
-        if len(keys) > 1 and (m.mutable or sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair]):
-            m.pledge_limit.add(_linear((1, m.units[k]) for k in keys) <= m.pledge[pair])
+    _declare(m, "pledge_limit", {
+        pair: _linear((1, m.units[k]) for k in keys) <= m.pledge[pair]
+        for pair, keys in m.idx.by_pledge.items()
+        if len(keys) > 1 and (m.mutable or sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair])
+    })
 
 
 def define_personnel_caps(m, data: PlanningData) -> None:
-    """H4: P[n] ≤ cap[n] = min(max_personnel[n], ⌊sustainable_share·active_personnel[n]⌋).
+    """H4 ``personnel_cap[n]``: P[n] ≤ cap[n] = min(max_personnel[n], ⌊sustainable_share·active_personnel[n]⌋).
 
     Written only where the placements' bounds could exceed the cap.
     """
     cap = data.nations["cap_personnel"]
-    m.personnel_cap = pyo.ConstraintList()
-    for n, keys in m.idx.by_nation.items():
-        if sum(m.idx.upper_bound[k] * m.idx.personnel[k] for k in keys) > cap[n]:
-            m.personnel_cap.add(_linear(_personnel_terms(m, keys)) <= int(cap[n]))
+    _declare(m, "personnel_cap", {
+        n: _linear(_personnel_terms(m, keys)) <= int(cap[n])
+        for n, keys in m.idx.by_nation.items()
+        if sum(m.idx.upper_bound[k] * m.idx.personnel[k] for k in keys) > cap[n]
+    })
 
 
 def define_minimum_contributions(m, data: PlanningData) -> None:
     """H5: P[n] = 0 or P[n] ≥ min_personnel[n], with y[n] ∈ {0,1} "n takes part".
 
-        P[n] − min_personnel[n]·y[n] ≥ 0,    P[n] − R[n]·y[n] ≤ 0,    R[n] = min(cap[n], Σ ub·p)
+        minimum_contribution[n]:  P[n] − min_personnel[n]·y[n] ≥ 0
+        takes_part_reach[n]:      P[n] − R[n]·y[n] ≤ 0,    R[n] = min(cap[n], Σ ub·p)
 
     y[n] is created for every nation with placements when the nation count
     is weighted in stage 2 (weight_nations > 0), else only where
@@ -237,31 +251,33 @@ def define_minimum_contributions(m, data: PlanningData) -> None:
     count_nations = data.scenario.weight_nations > 0
     needed = [n for n in m.idx.by_nation if count_nations or minimum[n] > 0]
     m.takes_part = pyo.Var(needed, domain=pyo.Binary)
-    m.minimum_contribution = pyo.ConstraintList()
-    for n in needed:
-        placed = _personnel_terms(m, m.idx.by_nation[n])
-        if minimum[n] > 0:
-            m.minimum_contribution.add(_linear([*placed, (-int(minimum[n]), m.takes_part[n])]) >= 0)
-        m.minimum_contribution.add(_linear([*placed, (-m.reach[n], m.takes_part[n])]) <= 0)
+    _declare(m, "minimum_contribution", {
+        n: _linear([*_personnel_terms(m, m.idx.by_nation[n]), (-int(minimum[n]), m.takes_part[n])]) >= 0
+        for n in needed if minimum[n] > 0
+    })
+    _declare(m, "takes_part_reach", {
+        n: _linear([*_personnel_terms(m, m.idx.by_nation[n]), (-m.reach[n], m.takes_part[n])]) <= 0 for n in needed
+    })
 
 
 def define_budgets(m, data: PlanningData) -> None:
-    """H6: Σ_{u,s} c[n,u]·x[n,u,s] ≤ budget[n] where a budget is given and could bind."""
+    """H6 ``budget[n]``: Σ_{u,s} c[n,u]·x[n,u,s] ≤ budget[n] where a budget is given and could bind."""
     budget = data.nations["budget_musd"]
-    m.budget = pyo.ConstraintList()
+    rows = {}
     for n, keys in m.idx.by_nation.items():
         b = budget[n]
         if b is None or b != b:  # blank (None or NaN): no budget
             continue
         if sum(m.idx.upper_bound[k] * m.idx.cost[k] for k in keys) > b:
-            m.budget.add(_linear((m.idx.cost[k], m.units[k]) for k in keys) <= float(b))
+            rows[n] = _linear((m.idx.cost[k], m.units[k]) for k in keys) <= float(b)
+    _declare(m, "budget", rows)
 
 
 def define_interoperability(m, data: PlanningData) -> None:
     """H7: at most K = max_nations_per_sector distinct nations hold units in a sector.
 
-        x[n,u,s] − ub[n,u,s]·z[n,s] ≤ 0     for (n,u,s) ∈ T
-        Σ_n z[n,s] ≤ K
+        presence_link[n,u,s]:  x[n,u,s] − ub[n,u,s]·z[n,s] ≤ 0     for (n,u,s) ∈ T
+        interoperability[s]:   Σ_n z[n,s] ≤ K
 
     z[n,s] ∈ {0,1} "n holds units in s", created only for sectors where more
     than K nations have placements (elsewhere the limit cannot bind).  The
@@ -275,14 +291,14 @@ def define_interoperability(m, data: PlanningData) -> None:
             if len(nations) > limit:
                 m.present_pairs.extend((n, s) for n in nations)
     m.present = pyo.Var(m.present_pairs, domain=pyo.Binary)
-    m.interoperability = pyo.ConstraintList()
     by_sector = defaultdict(list)
     for n, s in m.present_pairs:
         by_sector[s].append(n)
-        for k in m.idx.by_nation_sector[(n, s)]:
-            m.interoperability.add(_linear([(1, m.units[k]), (-m.ub[k], m.present[n, s])]) <= 0)
-    for s, nations in by_sector.items():
-        m.interoperability.add(_linear((1, m.present[n, s]) for n in nations) <= limit)
+    _declare(m, "presence_link", {
+        k: _linear([(1, m.units[k]), (-m.ub[k], m.present[n, s])]) <= 0
+        for n, s in m.present_pairs for k in m.idx.by_nation_sector[(n, s)]
+    })
+    _declare(m, "interoperability", {s: _linear((1, m.present[n, s]) for n in nations) <= limit for s, nations in by_sector.items()})
 
 
 def define_leads(m, data: PlanningData) -> None:
@@ -291,12 +307,13 @@ def define_leads(m, data: PlanningData) -> None:
     With lead[n,s] ∈ {0,1} for the candidates C (eligible, can_lead, with
     placements in s) and v[n,s] ≥ 0 the personnel n provides as lead:
 
-        x[n',u,s] − ub[n',u,s]·Σ_n lead[n,s] ≤ 0      every placement in s   (units need a lead)
-        Σ_n lead[n,s] ≤ 1                                                     (at most one)
-        lead[n,s] − Σ_u x[n,u,s] ≤ 0                                          (the lead holds units)
-        v[n,s] − P[n,s] ≤ 0,  v[n,s] − M[n,s]·lead[n,s] ≤ 0                   (v = P[n,s] of the lead, else 0)
-        Σ_n v[n,s] − lead_share·P[s] ≥ 0                                      (the lead's share)
-        Σ_s lead[n,s] ≤ 1                                                     (a nation leads one sector)
+        one_lead[s]:               Σ_n lead[n,s] ≤ 1                                  (at most one)
+        lead_needed[n',u,s]:       x[n',u,s] − ub[n',u,s]·Σ_n lead[n,s] ≤ 0           (units need a lead)
+        lead_holds_units[n,s]:     lead[n,s] − Σ_u x[n,u,s] ≤ 0                       (the lead holds units)
+        lead_personnel_held[n,s]:  v[n,s] − P[n,s] ≤ 0                                (v = P[n,s] of the lead,
+        lead_personnel_link[n,s]:  v[n,s] − M[n,s]·lead[n,s] ≤ 0                       else 0)
+        lead_share[s]:             Σ_n v[n,s] − lead_share·P[s] ≥ 0                   (the lead's share)
+        one_sector_per_lead[n]:    Σ_s lead[n,s] ≤ 1                                  (a nation leads one sector)
 
     M[n,s] is the most n can place in s (bounds and cap), so the link cuts
     nothing off.  Placements in a needs_lead sector without candidates were
@@ -307,39 +324,52 @@ def define_leads(m, data: PlanningData) -> None:
     m.lead_pairs = list(m.idx.lead_candidates)
     m.lead = pyo.Var(m.lead_pairs, domain=pyo.Binary, bounds=lambda _, n, s: (0, m.lead_open[(n, s)]))
     m.lead_personnel = pyo.Var(m.lead_pairs, domain=pyo.NonNegativeReals, bounds=lambda _, n, s: (0, m.sector_reach[(n, s)]))
-    m.leads = pyo.ConstraintList()
     by_sector, by_nation = defaultdict(list), defaultdict(list)
     for n, s in m.lead_pairs:
         by_sector[s].append(n)
         by_nation[n].append(s)
     share = data.scenario.lead_share
-    for s, nations in by_sector.items():
-        leads = [m.lead[n, s] for n in nations]
-        m.leads.add(_linear((1, lead) for lead in leads) <= 1)
-        for k in m.idx.by_sector[s]:
-            m.leads.add(_linear([(1, m.units[k]), *((-m.ub[k], lead) for lead in leads)]) <= 0)
-        for n in nations:
-            here = m.idx.by_nation_sector[(n, s)]
-            m.leads.add(_linear([(1, m.lead[n, s]), *((-1, m.units[k]) for k in here)]) <= 0)
-            m.leads.add(_linear([(1, m.lead_personnel[n, s]), *_personnel_terms(m, here, -1)]) <= 0)
-            m.leads.add(_linear([(1, m.lead_personnel[n, s]), (-m.sector_reach[(n, s)], m.lead[n, s])]) <= 0)
-        if share > 0:
-            sector = [(-share * m.idx.personnel[k], m.units[k]) for k in m.idx.by_sector[s]]
-            m.leads.add(_linear([*((1, m.lead_personnel[n, s]) for n in nations), *sector]) >= 0)
-    for n, sectors in by_nation.items():
-        if len(sectors) > 1:
-            m.leads.add(_linear((1, m.lead[n, s]) for s in sectors) <= 1)
+
+    def leads_in(s):
+        return [m.lead[n, s] for n in by_sector[s]]
+
+    _declare(m, "one_lead", {s: _linear((1, lead) for lead in leads_in(s)) <= 1 for s in by_sector})
+    _declare(m, "lead_needed", {
+        k: _linear([(1, m.units[k]), *((-m.ub[k], lead) for lead in leads_in(s))]) <= 0
+        for s in by_sector for k in m.idx.by_sector[s]
+    })
+    _declare(m, "lead_holds_units", {
+        (n, s): _linear([(1, m.lead[n, s]), *((-1, m.units[k]) for k in m.idx.by_nation_sector[(n, s)])]) <= 0
+        for n, s in m.lead_pairs
+    })
+    _declare(m, "lead_personnel_held", {
+        (n, s): _linear([(1, m.lead_personnel[n, s]), *_personnel_terms(m, m.idx.by_nation_sector[(n, s)], -1)]) <= 0
+        for n, s in m.lead_pairs
+    })
+    _declare(m, "lead_personnel_link", {
+        (n, s): _linear([(1, m.lead_personnel[n, s]), (-m.sector_reach[(n, s)], m.lead[n, s])]) <= 0
+        for n, s in m.lead_pairs
+    })
+    _declare(m, "lead_share", {
+        s: _linear([*((1, m.lead_personnel[n, s]) for n in nations),
+                    *((-share * m.idx.personnel[k], m.units[k]) for k in m.idx.by_sector[s])]) >= 0
+        for s, nations in by_sector.items() if share > 0
+    })
+    _declare(m, "one_sector_per_lead", {
+        n: _linear((1, m.lead[n, s]) for s in sectors) <= 1 for n, sectors in by_nation.items() if len(sectors) > 1
+    })
 
 
 def define_line_limits(m, data: PlanningData) -> None:
-    """H9: Σ_n x[n,u,s] ≤ max[u,s] where a line maximum is given and could bind."""
-    m.line_limit = pyo.ConstraintList()
+    """H9 ``line_limit[u,s]``: Σ_n x[n,u,s] ≤ max[u,s] where a line maximum is given and could bind."""
+    rows = {}
     for line in data.requirements.itertuples():
         if line.max_units is None or line.max_units != line.max_units:
             continue
         keys = m.idx.by_line.get((line.unit_type, line.sector), [])
         if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > line.max_units:
-            m.line_limit.add(_linear((1, m.units[k]) for k in keys) <= int(line.max_units))
+            rows[(line.unit_type, line.sector)] = _linear((1, m.units[k]) for k in keys) <= int(line.max_units)
+    _declare(m, "line_limit", rows)
 
 
 # ------------------------------------------------- strengthenings (strong=True)
@@ -348,35 +378,32 @@ def define_line_limits(m, data: PlanningData) -> None:
 def define_lead_cover(m, data: PlanningData) -> None:
     """Valid inequality: a needs_lead sector's lines are covered only if it has a lead (H8).
 
-        short[l] + min[l]·Σ_n lead[n,s] ≥ min[l]   for every line l = (u,s) with min[l] > 0, s ∈ S^lead
+        lead_cover[u,s]:  short[l] + min[l]·Σ_n lead[n,s] ≥ min[l]   for every line l = (u,s) with min[l] > 0, s ∈ S^lead
 
     Valid: without a lead the sector holds no units, so short[l] = min[l].
     """
     by_sector = defaultdict(list)
     for n, s in m.lead_pairs:
         by_sector[s].append(n)
-    m.lead_cover = pyo.ConstraintList()
-    for line in m.idx.by_line:
-        s = line[1]
-        if s in by_sector and line in m.line_short:
-            need = m.line_min[line]
-            m.lead_cover.add(_linear([(1, m.line_short[line]), *((need, m.lead[n, s]) for n in by_sector[s])]) >= need)
+    _declare(m, "lead_cover", {
+        line: _linear([(1, m.line_short[line]), *((m.line_min[line], m.lead[n, line[1]]) for n in by_sector[line[1]])]) >= m.line_min[line]
+        for line in m.idx.by_line if line[1] in by_sector and line in m.line_short
+    })
 
 
 def define_takes_part_link(m, data: PlanningData) -> None:
     """Valid inequality: a nation's units need it to take part, placement by placement (H5, nation count).
 
-        x[n,u,s] − ub[n,u,s]·y[n] ≤ 0   for every placement of a nation with y[n]
+        takes_part_link[n,u,s]:  x[n,u,s] − ub[n,u,s]·y[n] ≤ 0   for every placement of a nation with y[n]
 
     The disaggregated form of P[n] ≤ R[n]·y[n]: valid (y[n] = 1 whenever n
     has units), and in the relaxation y[n] ≥ max x/ub rather than P[n]/R[n],
     which is what stage 2's nation count (weight_nations) and the minimum
     contributions pay for.
     """
-    m.takes_part_link = pyo.ConstraintList()
-    for n in m.takes_part:
-        for k in m.idx.by_nation[n]:
-            m.takes_part_link.add(_linear([(1, m.units[k]), (-m.ub[k], m.takes_part[n])]) <= 0)
+    _declare(m, "takes_part_link", {
+        k: _linear([(1, m.units[k]), (-m.ub[k], m.takes_part[n])]) <= 0 for n in m.takes_part for k in m.idx.by_nation[n]
+    })
 
 
 # ------------------------------------------------------------------ objectives
@@ -385,8 +412,8 @@ def define_takes_part_link(m, data: PlanningData) -> None:
 def define_shortfall(m, data: PlanningData) -> None:
     """Shortfall slacks and the stage-1 score.
 
-        short[l] + Σ_n x[n,l] ≥ min[l],   0 ≤ short[l] ≤ min[l]       lines with min[l] > 0
-        gap[g] + P[g] ≥ target[g],        0 ≤ gap[g] ≤ target[g]      targets g ∈ {force, land, sea, air} > 0
+        line_shortfall[u,s]:  short[l] + Σ_n x[n,l] ≥ min[l],   0 ≤ short[l] ≤ min[l]    lines with min[l] > 0
+        target_shortfall[g]:  gap[g] + P[g] ≥ target[g],        0 ≤ gap[g] ≤ target[g]   targets g ∈ {force, land, sea, air} > 0
         score = Σ_l w[l]·p[u_l]·short[l] + Σ_g gap[g]
 
     At an optimum each slack equals its max(0, ·) of the contract (a line
@@ -397,15 +424,16 @@ def define_shortfall(m, data: PlanningData) -> None:
     m.line_min = {l: int(v) for l, v in zip(lines, req["min_units"]) if int(v) > 0}
     line_weight = dict(zip(lines, (int(w) * int(p) for w, p in zip(req["weight"], req["personnel"]))))
     m.line_short = pyo.Var(list(m.line_min), domain=pyo.NonNegativeReals, bounds=lambda _, u, s: (0, m.line_min[(u, s)]))
-    m.shortfall = pyo.ConstraintList()
-    for line, need in m.line_min.items():
-        covering = [(1, m.units[k]) for k in m.idx.by_line.get(line, [])]
-        m.shortfall.add(_linear([(1, m.line_short[line]), *covering]) >= need)
+    _declare(m, "line_shortfall", {
+        line: _linear([(1, m.line_short[line]), *((1, m.units[k]) for k in m.idx.by_line.get(line, []))]) >= need
+        for line, need in m.line_min.items()
+    })
     sc = data.scenario
     targets = {g: sc.target(g) for g in SCOPES if sc.target(g) > 0}
     m.target_short = pyo.Var(list(targets), domain=pyo.NonNegativeReals, bounds=lambda _, g: (0, targets[g]))
-    for g, target in targets.items():
-        m.shortfall.add(_linear([(1, m.target_short[g]), *_personnel_terms(m, m.idx.by_scope.get(g, []))]) >= target)
+    _declare(m, "target_shortfall", {
+        g: _linear([(1, m.target_short[g]), *_personnel_terms(m, m.idx.by_scope.get(g, []))]) >= target for g, target in targets.items()
+    })
     m.score_terms = [(line_weight[l], m.line_short[l]) for l in m.line_min] + [(1, m.target_short[g]) for g in targets]
     m.shortfall_score = pyo.Expression(expr=_linear(m.score_terms))
     m.stage1 = pyo.Objective(expr=m.shortfall_score, sense=pyo.minimize)
@@ -414,7 +442,7 @@ def define_shortfall(m, data: PlanningData) -> None:
 def define_stage2_objective(m, data: PlanningData) -> None:
     """Stage 2: weight_cost·Σ cost + weight_fairness·Σ_n |P[n] − fair[n]| + weight_nations·Σ_n y[n].
 
-    |P[n] − fair[n]| ≤ d[n] through d[n] − P[n] ≥ −fair[n] and d[n] + P[n] ≥ fair[n],
+    |P[n] − fair[n]| ≤ d[n] through ``fair_excess[n]``: d[n] − P[n] ≥ −fair[n] and ``fair_deficit[n]``: d[n] + P[n] ≥ fair[n],
     for eligible nations with placements; for the others P[n] = 0 and the
     term is the constant fair[n].  The stage-1 optimum is imposed later, by
     the solve, as ``shortfall_score ≤ best + ½`` (scores are integral).
@@ -422,11 +450,12 @@ def define_stage2_objective(m, data: PlanningData) -> None:
     sc = data.scenario
     placed = list(m.idx.by_nation)
     m.fair_deviation = pyo.Var(placed if sc.weight_fairness > 0 else [], domain=pyo.NonNegativeReals)
-    m.fairness = pyo.ConstraintList()
-    for n in (placed if sc.weight_fairness > 0 else []):
-        keys = m.idx.by_nation[n]
-        m.fairness.add(_linear([(1, m.fair_deviation[n]), *_personnel_terms(m, keys, -1)]) >= -m.fair[n])
-        m.fairness.add(_linear([(1, m.fair_deviation[n]), *_personnel_terms(m, keys)]) >= m.fair[n])
+    _declare(m, "fair_excess", {
+        n: _linear([(1, m.fair_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n], -1)]) >= -m.fair[n] for n in m.fair_deviation
+    })
+    _declare(m, "fair_deficit", {
+        n: _linear([(1, m.fair_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n])]) >= m.fair[n] for n in m.fair_deviation
+    })
     terms = [(sc.weight_cost * m.idx.cost[k], m.units[k]) for k in m.idx.triples] if sc.weight_cost > 0 else []
     terms += [(sc.weight_fairness, m.fair_deviation[n]) for n in m.fair_deviation]
     if sc.weight_nations > 0:
@@ -435,6 +464,35 @@ def define_stage2_objective(m, data: PlanningData) -> None:
     m.stage2 = pyo.Objective(expr=m.stage2_expr, sense=pyo.minimize)
     m.stage2.deactivate()
     m.stage1_bound = pyo.ConstraintList()  # filled by the solve with the stage-1 optimum
+
+
+#: The families of a plan, in the order they are written (and HiGHS numbers their rows):
+#: the hard constraints H2, H4–H9, then the stage-1 shortfall.
+PLAN_FAMILIES = (
+    "define_pledge_limits",  # H2
+    "define_personnel_caps",  # H4
+    "define_minimum_contributions",  # H5
+    "define_budgets",  # H6
+    "define_interoperability",  # H7
+    "define_leads",  # H8
+    "define_line_limits",  # H9
+    "define_shortfall",  # stage 1
+)
+#: Families only the analyses ask for (off, with no rows, in a plain plan).
+ANALYSIS_FAMILIES = ("define_backfill_reserves", "define_fairness_cap")
+
+
+def families(strong: bool = True, *, analysis: bool = True) -> list[str]:
+    """Every family :func:`build_model` calls, in order: the plan's, the strengthenings
+    (``strong``), stage 2, then the analysis options (``analysis``).  The floor
+    (``devtools/floor.py``) builds the same list with its own counterpart of each."""
+    names = list(PLAN_FAMILIES)
+    if strong:
+        names += [f"define_{name}" for name in STRENGTHENINGS]
+    names.append("define_stage2_objective")
+    if analysis:
+        names += ANALYSIS_FAMILIES
+    return names
 
 
 def build_model(data: PlanningData, strong: bool = True, *, universe: PlanningData | None = None, mutable: bool = False) -> pyo.ConcreteModel:
@@ -456,20 +514,8 @@ def build_model(data: PlanningData, strong: bool = True, *, universe: PlanningDa
             setattr(m, name, getattr(values, name))
         m.unplaced_fair = values.unplaced_fair
     add_unit_variables(m, data)
-    define_pledge_limits(m, data)  # H2
-    define_personnel_caps(m, data)  # H4
-    define_minimum_contributions(m, data)  # H5
-    define_budgets(m, data)  # H6
-    define_interoperability(m, data)  # H7
-    define_leads(m, data)  # H8
-    define_line_limits(m, data)  # H9
-    define_shortfall(m, data)  # stage 1
-    if strong:
-        for name in STRENGTHENINGS:
-            _STRENGTHENING[name](m, data)
-    define_stage2_objective(m, data)  # stage 2
-    define_backfill_reserves(m, data)  # analysis option: resilient plan
-    define_fairness_cap(m, data)  # analysis option: ε-constraint of the trade-off curve
+    for name in families(strong):
+        globals()[name](m, data)  # looked up by name: a test may replace one family to prove its test fails
     return m
 
 
@@ -479,16 +525,16 @@ def define_backfill_reserves(m, data: PlanningData) -> None:
     For placements k = (n,u,s) on lines of priority ≤ ρ, reserves r[k] ∈ {0,…,ub[k]} are
     pledged units kept at home, earmarked for line (u,s):
 
-        Σ_s x[n,u,s] + Σ_s r[n,u,s] ≤ pledge[n,u]                    (reserves come out of the pledge)
-        P[n] + Σ p[u]·r[n,u,s] ≤ cap[n]                              (and fit under the cap)
-        Σ c[n,u]·(x + r)[n,u,s] ≤ budget[n]                          (and the budget, were they sent)
-        Σ_{n' ≠ n} r[n',u,s] ≥ x[n,u,s]     for every essential placement (n,u,s)
+        reserve_pledge[n,u]:    Σ_s x[n,u,s] + Σ_s r[n,u,s] ≤ pledge[n,u]          (reserves come out of the pledge)
+        reserve_cap[n]:         P[n] + Σ p[u]·r[n,u,s] ≤ cap[n]                    (and fit under the cap)
+        reserve_budget[n]:      Σ c[n,u]·(x + r)[n,u,s] ≤ budget[n]                (and the budget, were they sent)
+        reserve_cover[n,u,s]:   Σ_{n' ≠ n} r[n',u,s] ≥ x[n,u,s]   for every essential placement (n,u,s)
 
     so whichever single nation withdraws from an essential line, the others'
     reserves there can replace its units.  A line that only one nation can
     serve is exempt (no reserve could exist).  Reserves are not deployed: they
-    count in no personnel, cost or shortfall figure.  Off (no variables) in a
-    plain plan.
+    count in no personnel, cost or shortfall figure.  Off (no variables, no
+    rows) in a plain plan.
     """
     m.reserve_keys = []
     priority = getattr(data, "reserve_priority", None)
@@ -496,63 +542,62 @@ def define_backfill_reserves(m, data: PlanningData) -> None:
         essential = {(r.unit_type, r.sector) for r in data.requirements.itertuples() if int(r.priority) <= priority}
         m.reserve_keys = [k for k in m.idx.triples if (k[1], k[2]) in essential]
     m.reserve = pyo.Var(m.reserve_keys, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.idx.upper_bound[(n, u, s)]))
-    m.reserves = pyo.ConstraintList()
-    if not m.reserve_keys:
-        return
     reserved = set(m.reserve_keys)
     pledged = {(r.nation, r.unit_type): int(r.max_units) for r in data.pledges.itertuples()}
-    for (n, u), keys in m.idx.by_pledge.items():
-        held = [k for k in keys if k in reserved]
-        if held:
-            m.reserves.add(sum(m.units[k] for k in keys) + sum(m.reserve[k] for k in held) <= pledged[(n, u)])
     cap = data.nations["cap_personnel"]
     budget = data.nations["budget_musd"]
-    for n, keys in m.idx.by_nation.items():
-        held = [k for k in keys if k in reserved]
-        if not held:
-            continue
-        m.reserves.add(sum(m.idx.personnel[k] * m.units[k] for k in keys) + sum(m.idx.personnel[k] * m.reserve[k] for k in held) <= int(cap[n]))
-        b = budget[n]
-        if b is not None and b == b:
-            m.reserves.add(sum(m.idx.cost[k] * m.units[k] for k in keys) + sum(m.idx.cost[k] * m.reserve[k] for k in held) <= float(b))
-    for (u, s), keys in m.idx.by_line.items():
-        if not any(k in reserved for k in keys):
-            continue
-        for k in keys:
-            others = [j for j in keys if j[0] != k[0]]
-            if others:  # a line only one nation can serve cannot be covered: it is exempt (and reported so)
-                m.reserves.add(sum(m.reserve[j] for j in others) >= m.units[k])
+
+    def held(keys):
+        return [k for k in keys if k in reserved]
+
+    _declare(m, "reserve_pledge", {
+        pair: _linear([*((1, m.units[k]) for k in keys), *((1, m.reserve[k]) for k in held(keys))]) <= pledged[pair]
+        for pair, keys in m.idx.by_pledge.items() if held(keys)
+    })
+    _declare(m, "reserve_cap", {
+        n: _linear([*((m.idx.personnel[k], m.units[k]) for k in keys), *((m.idx.personnel[k], m.reserve[k]) for k in held(keys))]) <= int(cap[n])
+        for n, keys in m.idx.by_nation.items() if held(keys)
+    })
+    _declare(m, "reserve_budget", {
+        n: _linear([*((m.idx.cost[k], m.units[k]) for k in keys), *((m.idx.cost[k], m.reserve[k]) for k in held(keys))]) <= float(budget[n])
+        for n, keys in m.idx.by_nation.items() if held(keys) and budget[n] is not None and budget[n] == budget[n]
+    })
+    # a line only one nation can serve cannot be covered: it is exempt (and reported so)
+    _declare(m, "reserve_cover", {
+        k: _linear([(1, m.reserve[j]) for j in keys if j[0] != k[0]] + [(-1, m.units[k])]) >= 0
+        for keys in m.idx.by_line.values() if held(keys) for k in keys if any(j[0] != k[0] for j in keys)
+    })
+
+
+#: The rows only stage 2 may see (analysis options); the solve activates them for stage 2 alone.
+STAGE2_ONLY = ("fairness_cap_excess", "fairness_cap_deficit", "fairness_cap")
 
 
 def define_fairness_cap(m, data: PlanningData) -> None:
     """Trade-off sweep (analysis option ``data.fairness_cap`` = ε): in stage 2 only,
 
-        Σ_n e[n] + Σ_{n without placements} fair[n] ≤ ε,   e[n] ≥ ±(P[n] − fair[n])
+        fairness_cap_excess[n], fairness_cap_deficit[n]:  e[n] ≥ ±(P[n] − fair[n])
+        fairness_cap[total]:                            Σ_n e[n] + Σ_{n without placements} fair[n] ≤ ε
 
     with its own deviation variables e (stage 2's may not exist when fairness is
-    unweighted).  The rows are built inactive; the solve activates
-    ``m.stage2_rows`` for stage 2, so the stage-1 optimum is never touched.
+    unweighted).  The rows are built inactive; the solve activates the
+    :data:`STAGE2_ONLY` rows for stage 2, so the stage-1 optimum is never touched.
     """
-    m.stage2_rows = pyo.ConstraintList()
     eps = getattr(data, "fairness_cap", None)
     placed = list(m.idx.by_nation) if eps is not None else []
     m.cap_deviation = pyo.Var(placed, domain=pyo.NonNegativeReals)
-    if eps is None:
-        m.stage2_rows.deactivate()
-        return
     fair = data.nations["fair_personnel"]
-    for n in placed:
-        personnel = sum(m.idx.personnel[k] * m.units[k] for k in m.idx.by_nation[n])
-        m.stage2_rows.add(m.cap_deviation[n] >= personnel - float(fair[n]))
-        m.stage2_rows.add(m.cap_deviation[n] >= float(fair[n]) - personnel)
+    _declare(m, "fairness_cap_excess", {
+        n: _linear([(1, m.cap_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n], -1)]) >= -float(fair[n]) for n in placed
+    })
+    _declare(m, "fairness_cap_deficit", {
+        n: _linear([(1, m.cap_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n])]) >= float(fair[n]) for n in placed
+    })
     unplaced = float(sum(fair[n] for n in data.nations.index if n not in m.idx.by_nation))
-    m.stage2_rows.add(sum(m.cap_deviation[n] for n in placed) + unplaced <= float(eps))
-    m.stage2_rows.deactivate()
+    _declare(m, "fairness_cap", {"total": _linear((1, m.cap_deviation[n]) for n in placed) + unplaced <= float(eps)} if eps is not None else {})
+    for name in STAGE2_ONLY:
+        getattr(m, name).deactivate()
 
 
-_STRENGTHENING = {
-    "lead_cover": define_lead_cover,
-    "takes_part_link": define_takes_part_link,
-}
 #: The strengthenings the strong formulation adds, in order (each measured: docs/performance.md).
 STRENGTHENINGS: tuple[str, ...] = ("lead_cover", "takes_part_link")

@@ -3,8 +3,8 @@
 The solve (:mod:`optimizer.solve`) and the benchmark floor
 (:mod:`devtools.floor`) return a :class:`Solution`.  The solve's ``status``
 comes from :func:`optimizer.certify.overall_status`, applied to the stages'
-certificates; the floor still decides its own (to be moved onto the same
-function, issue 14).
+certificates — the floor's too (it certifies each stage with the same
+functions, without the solve's recovery re-runs).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ import pyomo.environ as pyo
 from optimizer.certify import STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attempt, judge_stage, overall_status, plan_objectives, relative_gap
 from optimizer.data import PlanningData
 from optimizer.highs_adapter import HighsModel, SolverFailure, highs_version
-from optimizer.model import build_model
+from optimizer.model import STAGE2_ONLY, build_model
 from optimizer.solution import Solution
 from optimizer.starts import repair_start, start_objectives, units_of
 
@@ -148,8 +148,8 @@ class _Session:
 
         m.stage2.deactivate()
         m.stage1.activate()
-        if hasattr(m, "stage2_rows"):
-            m.stage2_rows.deactivate()  # analysis ε-constraint: stage 2 only
+        for name in STAGE2_ONLY:  # analysis ε-constraint: stage 2 only
+            getattr(m, name).deactivate()
         m.stage1_rhs = float("inf")
         t0 = time.perf_counter()
         start1 = repair_start(m, data, self.last) if warm and self.last is not None else None
@@ -167,8 +167,8 @@ class _Session:
                 m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
             m.stage1.deactivate()
             m.stage2.activate()
-            if hasattr(m, "stage2_rows"):
-                m.stage2_rows.activate()
+            for name in STAGE2_ONLY:
+                getattr(m, name).activate()
             t0 = time.perf_counter()
             start2 = None if self.reference else repair_start(m, data, values)
             if start1 is not None:  # a re-solve: the previous plan may still be as good in stage 1, and better in stage 2

@@ -9,7 +9,9 @@ Plans the default workbook and ten seeded workbooks of varied size
 ``report.pdf`` as ``forceplan solve`` writes them, with the planning time and
 solve seconds fixed.  ``--compare`` then lists every file that differs (exit
 1), or says they are identical (exit 0): byte for byte, plan.xlsx cell for
-cell.  Run it from two checkouts (before and after a change) into two
+cell; for each case that differs it says whether the two plans are equally
+good (same score, same recomputed stage-2 objective) — a tie resolved the
+other way — or not.  Run it from two checkouts (before and after a change) into two
 folders, the second with ``--inputs FIRST/inputs``, and compare.
 """
 
@@ -84,6 +86,23 @@ def _same(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
+def _objectives(a: Path, b: Path) -> str:
+    """Whether two plans are equally good: same shortfall score, stage-2 objectives (each recomputed
+    from its plan by the certificate) within 1e-6 relative; a plan change then only picks another of
+    several optimal plans (a tie), e.g. after the rows reach HiGHS in another order."""
+    if not (a.is_file() and b.is_file()):
+        return "a plan.json is missing"
+    pa, pb = json.loads(a.read_text()), json.loads(b.read_text())
+    s2 = [(p["solver"].get("certificate") or {}).get("stage2") or {} for p in (pa, pb)]
+    o2 = [c.get("objective") for c in s2]
+    same2 = o2[0] == o2[1] or (None not in o2 and abs(o2[0] - o2[1]) <= 1e-6 * max(1.0, abs(o2[0])))
+    same = pa["shortfall_score"] == pb["shortfall_score"] and same2 and pa["status"] == pb["status"]
+    units = [{(r["nation"], r["unit_type"], r["sector"]): r["units"] for r in p["allocations"]} for p in (pa, pb)]
+    moved = sum(1 for k in set(units[0]) | set(units[1]) if units[0].get(k) != units[1].get(k))
+    return (f"{'equally good' if same else 'NOT equally good'}: score {pa['shortfall_score']:,} vs {pb['shortfall_score']:,}, "
+            f"stage 2 {o2[0]} vs {o2[1]}; {moved} allocation rows differ, leads {'same' if pa['leads'] == pb['leads'] else 'differ'}")
+
+
 def compare(one: Path, other: Path) -> int:
     """Outputs compared byte for byte (plan.xlsx: cell for cell); the inputs folder is skipped."""
     def files(root: Path) -> set:
@@ -93,6 +112,8 @@ def compare(one: Path, other: Path) -> int:
     differ = [str(n) for n in names if not _same(one / n, other / n)]
     if differ:
         print("differ:", *differ, sep="\n  ")
+        for case in sorted({pathlib_parts[0] for pathlib_parts in (Path(d).parts for d in differ)}):
+            print(f"{case}: {_objectives(one / case / 'plan.json', other / case / 'plan.json')}")
         return 1
     print(f"identical: {len(names)} files")
     return 0

@@ -240,6 +240,83 @@ def test_h8_one_sector_per_lead_and_no_lead_no_units(plan_tables):
     assert held == {plan["leads"][0]["sector"]}
 
 
+def test_h8_the_lead_alone_provides_the_share(plan_tables):
+    """S needs a lead; A and C can both lead and pledge 1 unit each; lead_share 0.6; S needs 2.
+
+    One lead only (``one_lead``), and only the lead's personnel counts
+    (``lead_personnel_link``): with both units in S the lead would provide
+    100 of 200 < 0.6·200, so one unit goes: short 1·100·2 = 200.  Two leads,
+    or a non-lead's personnel counted, would fill the line.
+    """
+    tables = {
+        "Nations": [nation("A", can_lead=True), nation("C", can_lead=True)],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1, "needs_lead": True}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 1} for n in ("A", "C")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 2}],
+    }
+    plan = solved(plan_tables, base(lead_share=0.6), tables)
+    assert plan["shortfall_score"] == 200
+    assert len(plan["leads"]) == 1 and units_of(plan) == {(plan["leads"][0]["nation"], INF, "S"): 1}
+
+
+def test_h8_units_need_a_lead(plan_tables):
+    """S1 and S2 need a lead, lead_share 0; only A can lead (1 unit), B pledges 2; each line needs 2
+    and takes at most 2; force target 400.
+
+    A leads one sector (``lead_needed``: no units where no one leads): A 1 + B 1
+    there, B's second unit stays home.  The other line is short 2 (400) and
+    the force 200: score 600.  Units in the leaderless sector would lower it.
+    """
+    tables = {
+        "Nations": [nation("A", can_lead=True), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": s, "risk": 1, "needs_lead": True} for s in ("S1", "S2")],
+        "Pledges": [{"nation": "A", "unit_type": INF, "max_units": 1}, {"nation": "B", "unit_type": INF, "max_units": 2}],
+        "Requirements": [{"unit_type": INF, "sector": s, "min_units": 2, "max_units": 2} for s in ("S1", "S2")],
+    }
+    plan = solved(plan_tables, base(lead_share=0, force_target=400), tables)
+    assert plan["shortfall_score"] == 600
+    led = plan["leads"][0]["sector"]
+    assert units_of(plan) == {("A", INF, led): 1, ("B", INF, led): 1}
+
+
+def test_h8_the_lead_holds_units(plan_tables):
+    """S needs a lead, lead_share 0, S needs 1; only A can lead (a unit costs it 50), B's costs 10.
+
+    The lead must hold units in its sector (``lead_holds_units``), so A's unit
+    goes although B's is cheaper: cost 50, not 10.
+    """
+    tables = {
+        "Nations": [nation("A", can_lead=True, cost_factor=5), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1, "needs_lead": True}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 1} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 1, "max_units": 1}],
+    }
+    plan = solved(plan_tables, base(lead_share=0, weight_cost=1), tables)
+    assert units_of(plan) == {("A", INF, "S"): 1}
+    assert plan["leads"][0]["nation"] == "A"
+
+
+def test_h8_the_lead_provides_its_share_itself(plan_tables):
+    """S needs a lead, lead_share 0.5, S needs 4; only A can lead (3 units at 50 each), B 3 units at 10.
+
+    The lead's share counts only what it places in the sector
+    (``lead_personnel_held``): A 2 + B 2, cost 120 — not A 1 + B 3 (cost 80).
+    """
+    tables = {
+        "Nations": [nation("A", can_lead=True, cost_factor=5), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1, "needs_lead": True}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 3} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 4, "max_units": 4}],
+    }
+    plan = solved(plan_tables, base(lead_share=0.5, weight_cost=1), tables)
+    assert units_of(plan) == {("A", INF, "S"): 2, ("B", INF, "S"): 2}
+    assert plan["shortfall_score"] == 0
+
+
 def test_h9_line_limit(plan_tables):
     """The line takes at most 1 unit; the force target (300) would want 3.
 
@@ -313,6 +390,26 @@ def test_stage2_fair_shares(plan_tables):
     plan = solved(plan_tables, base(force_target=400, weight_fairness=1), tables)
     assert units_of(plan) == {("A", INF, "S"): 3, ("B", INF, "S"): 1}
     assert [n["fair_personnel"] for n in plan["nations"]] == [300, 100]
+
+
+def test_stage2_fair_shares_over_and_under(plan_tables):
+    """force_target 400, equal GDP → fair 200 each; B can send 1 unit only; the line needs 4.
+
+    A 3 + B 1 deviates 100 + 100 = 200; A 4 + B 0 deviates 400: A 3, B 1, and
+    the plan's sharing term is 200 — an excess (A) and a deficit (B) at once, so
+    a model without either row (``fair_excess``, ``fair_deficit``) would report
+    100 and its certificate would catch it.
+    """
+    tables = {
+        "Nations": [nation("A"), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1}],
+        "Pledges": [{"nation": "A", "unit_type": INF, "max_units": 4}, {"nation": "B", "unit_type": INF, "max_units": 1}],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 4, "max_units": 4}],
+    }
+    plan = solved(plan_tables, base(force_target=400, weight_fairness=1), tables)
+    assert units_of(plan) == {("A", INF, "S"): 3, ("B", INF, "S"): 1}
+    assert plan["solver"]["certificate"]["stage2"]["objective"] == pytest.approx(200)
 
 
 def test_stage2_fewer_nations_and_cheaper(plan_tables):

@@ -1,15 +1,18 @@
 """Each family's hand-solved test fails when that family is removed.
 
-This proves the tests in ``test_families.py`` (and the resilience test) can
-fail: for every constraint family built by the model, the family's rows are
-deactivated after the model is built; for H1, H3, H10 and the data layer's
-presolve reductions (which hold by construction, no rows) the data layer's
-rule is switched off; for each objective term the model is built without
-it.  Each time the family's test must then fail.
+This proves the tests in ``test_families.py`` and ``test_resilience_tradeoff.py``
+can fail: for every kind of row the model builds (each its own component,
+:data:`ROWS`), the component is deactivated after the model is built; for
+H1, H3, H10 and the data layer's presolve reductions (which hold by
+construction, no rows) the data layer's rule is switched off; for each
+objective term the model is built without it.  Each time the test must
+then fail.
 
-:data:`REGISTER` lists, for every ``define_*`` family of ``optimizer/model.py``,
-its test(s); ``test_every_family_is_registered_documented_and_tested``
-fails when a family has no entry, no test or no section in docs/model.md.
+``test_every_row_kind_is_registered_documented_and_tested`` fails when a
+kind of row a model can have is missing from :data:`ROWS` (or from
+:data:`VALID_INEQUALITIES`, whose test is the equivalence of formulations),
+has no code name in docs/model.md, or when a ``define_*`` function is not
+documented there.
 """
 
 from __future__ import annotations
@@ -24,32 +27,72 @@ import optimizer.data as data_module
 import optimizer.model as model_module
 import optimizer.solve as solve_module
 from tests import test_families as fam
+from tests import test_resilience_tradeoff as resilience
 from tests.conftest import ROOT
 
-CASES = [
-    ("pledge_limit", fam.test_h2_pledge_spread_over_lines),
-    ("personnel_cap", fam.test_h4_cap),
-    ("minimum_contribution", fam.test_h5_minimum_contribution),
-    ("budget", fam.test_h6_budget),
-    ("interoperability", fam.test_h7_interoperability),
-    ("leads", fam.test_h8_lead_share),
-    ("leads", fam.test_h8_one_sector_per_lead_and_no_lead_no_units),
-    ("line_limit", fam.test_h9_line_limit),
-]
+
+def _call(test, request):
+    """Run a hand-solved test with its fixtures (``plan_tables``, ``tmp_path``)."""
+    return test(*(request.getfixturevalue(name) for name in inspect.signature(test).parameters))
+
+
+#: Every kind of row a plan's model can have → the hand-solved tests that fail without it.
+ROWS = {
+    "pledge_limit": [fam.test_h2_pledge_spread_over_lines],
+    "personnel_cap": [fam.test_h4_cap],
+    "minimum_contribution": [fam.test_h5_minimum_contribution],
+    "takes_part_reach": [fam.test_h5_minimum_contribution],
+    "budget": [fam.test_h6_budget],
+    "presence_link": [fam.test_h7_interoperability],
+    "interoperability": [fam.test_h7_interoperability],
+    "one_lead": [fam.test_h8_the_lead_alone_provides_the_share],
+    "lead_needed": [fam.test_h8_units_need_a_lead],
+    "lead_holds_units": [fam.test_h8_the_lead_holds_units],
+    "lead_personnel_held": [fam.test_h8_the_lead_provides_its_share_itself],
+    "lead_personnel_link": [fam.test_h8_the_lead_alone_provides_the_share],
+    "lead_share": [fam.test_h8_lead_share],
+    "one_sector_per_lead": [fam.test_h8_one_sector_per_lead_and_no_lead_no_units],
+    "line_limit": [fam.test_h9_line_limit],
+    "line_shortfall": [fam.test_h1_eligibility],
+    "target_shortfall": [fam.test_domain_targets_count_in_the_score],
+    "fair_excess": [fam.test_stage2_fair_shares_over_and_under],
+    "fair_deficit": [fam.test_stage2_fair_shares_over_and_under],
+    "stage1_bound": [fam.test_stage2_fewer_nations_and_cheaper],
+    # analysis options
+    "reserve_pledge": [resilience.test_reserves_cover_any_single_withdrawal_by_hand],
+    "reserve_cap": [resilience.test_reserves_fit_under_the_cap],
+    "reserve_budget": [resilience.test_reserves_fit_under_the_budget],
+    "reserve_cover": [resilience.test_reserves_cover_any_single_withdrawal_by_hand],
+    "fairness_cap_excess": [resilience.test_fairness_cap_bounds_the_deviation_in_stage_2],
+    "fairness_cap_deficit": [resilience.test_fairness_cap_bounds_the_deviation_in_stage_2],
+    "fairness_cap": [resilience.test_fairness_cap_bounds_the_deviation_in_stage_2],
+}
+#: Valid inequalities of the strong formulation: removing one changes no plan, so what pins them
+#: is that both formulations give the same answers (tests/test_formulations.py).
+VALID_INEQUALITIES = {
+    "lead_cover": "test_strong_and_plain_formulations_give_the_same_stage1_score",
+    "takes_part_link": "test_strong_and_plain_formulations_give_the_same_stage1_score",
+}
+#: Rows a strengthening implies (``takes_part_link``'s x ≤ ub·y forces y = 1 as P ≤ R·y does):
+#: their mutation builds the plain formulation, where nothing else holds them.
+IMPLIED_BY_STRENGTHENING = {"takes_part_reach"}
+CASES = [(component, test) for component, tests in ROWS.items() for test in tests]
 
 
 @pytest.mark.parametrize("component, test", CASES, ids=[f"{c}-{t.__name__}" for c, t in CASES])
-def test_removing_a_family_breaks_its_test(component, test, plan_tables, monkeypatch):
+def test_removing_a_row_kind_breaks_its_test(component, test, request, monkeypatch):
     original = model_module.build_model
 
-    def without_family(data, *args, **kwargs):
-        m = original(data, *args, **kwargs)
+    def without_rows(data, strong=True, *args, **kwargs):
+        m = original(data, strong and component not in IMPLIED_BY_STRENGTHENING, *args, **kwargs)
         getattr(m, component).deactivate()
         return m
 
-    monkeypatch.setattr(solve_module, "build_model", without_family)
+    monkeypatch.setattr(solve_module, "build_model", without_rows)
+    if component in model_module.STAGE2_ONLY:  # the solve switches these on for stage 2: keep them off
+        monkeypatch.setattr(solve_module, "STAGE2_ONLY", ())
     with pytest.raises(AssertionError):
-        test(plan_tables)
+        _call(test, request)
 
 
 def test_removing_eligibility_breaks_h1(plan_tables, monkeypatch):
@@ -122,55 +165,49 @@ def test_removing_an_objective_term_breaks_its_test(family, view, test, plan_tab
         test(plan_tables)
 
 
-def test_removing_the_reserves_breaks_their_test(tmp_path, monkeypatch):
-    from tests import test_resilience_tradeoff as resilience
-
-    original = model_module.define_backfill_reserves
-
-    def without_reserves(m, data):
-        original(m, data)
-        m.reserves.deactivate()
-
-    monkeypatch.setattr(model_module, "define_backfill_reserves", without_reserves)
-    with pytest.raises(AssertionError):
-        resilience.test_reserves_cover_any_single_withdrawal_by_hand(tmp_path)
-
-
 # --------------------------------------------------------------------------- the register
 
-#: Every define_* family of optimizer/model.py and the tests that pin it (each with a mutation above).
-REGISTER = {
-    "define_pledge_limits": ["test_h2_pledge_spread_over_lines"],
-    "define_personnel_caps": ["test_h4_cap"],
-    "define_minimum_contributions": ["test_h5_minimum_contribution"],
-    "define_budgets": ["test_h6_budget"],
-    "define_interoperability": ["test_h7_interoperability"],
-    "define_leads": ["test_h8_lead_share", "test_h8_one_sector_per_lead_and_no_lead_no_units"],
-    "define_line_limits": ["test_h9_line_limit"],
-    "define_shortfall": ["test_h1_eligibility", "test_domain_targets_count_in_the_score"],
-    "define_stage2_objective": ["test_stage2_fair_shares", "test_stage2_fewer_nations_and_cheaper"],
-    "define_backfill_reserves": ["test_resilience_tradeoff.test_reserves_cover_any_single_withdrawal_by_hand"],
-    # strengthenings change no plan (tests/test_formulations.py: same scores as the plain formulation)
-    "define_lead_cover": ["test_formulations.test_strong_and_plain_formulations_give_the_same_stage1_score"],
-    "define_takes_part_link": ["test_formulations.test_strong_and_plain_formulations_give_the_same_stage1_score"],
-    "define_fairness_cap": ["test_resilience_tradeoff.test_tradeoff_sweep_keeps_the_score_and_respects_each_epsilon"],
-}
+def test_every_row_kind_is_registered_documented_and_tested(tmp_path):
+    """Build a model with every family and option on; each of its constraint components must be registered."""
+    import pyomo.environ as pyo
+    from devtools.generators import generate_workbook
+    from optimizer.data import build_planning_data
+    from optimizer.reader import read_tables
+    from tests import test_formulations
 
-
-def test_every_family_is_registered_documented_and_tested():
-    import importlib
-
+    path = tmp_path / "all.xlsx"
+    generate_workbook(path, n_nations=12, n_unit_types=6, n_sectors=4, seed=3, density=2.0)
+    data = build_planning_data(read_tables(path))
+    data = dataclasses.replace(data, reserve_priority=2, fairness_cap=1e6,
+                               scenario=data.scenario.model_copy(update={"weight_nations": 1, "weight_fairness": 1}))
+    built = {c.local_name for c in model_module.build_model(data).component_objects(pyo.Constraint)}
+    known = set(ROWS) | set(VALID_INEQUALITIES)
+    assert built == known, f"unregistered: {sorted(built - known)}; registered but never built: {sorted(known - built)}"
+    docs = (ROOT / "docs" / "model.md").read_text()
+    assert [c for c in sorted(known) if f"`{c}`" not in docs] == [], "a kind of row without its code name in docs/model.md"
     families = sorted(name for name, fn in inspect.getmembers(model_module, inspect.isfunction)
                       if name.startswith("define_") and fn.__module__ == model_module.__name__)
-    assert sorted(REGISTER) == families, "a family without a register entry, or an entry without a family"
-    docs = (ROOT / "docs" / "model.md").read_text()
     assert [f for f in families if not re.search(rf"\b{f}\b", docs)] == [], "a family without its section in docs/model.md"
-    missing = []
-    for family, tests in REGISTER.items():
-        for test in tests:
-            module, _, name = test.rpartition(".")
-            where = importlib.import_module(f"tests.{module}") if module else fam
-            if not callable(getattr(where, name, None)):
-                missing.append(f"{family}: {test}")
-    assert missing == []
+    assert all(callable(getattr(test_formulations, t, None)) for t in VALID_INEQUALITIES.values())
 
+
+def test_every_row_is_named_after_what_it_constrains(tmp_path):
+    """Each row's index is made of the workbook's own names (nations, unit types, sectors, target scopes),
+    so an LP file or an infeasibility log says which nation, unit type and sector a row is about."""
+    import pyomo.environ as pyo
+    from optimizer.data import SCOPES
+    from optimizer.pipeline import load_planning_data
+
+    data = load_planning_data(ROOT / "data" / "contributions.xlsx")
+    m = model_module.build_model(data)
+    names = set(data.nations.index) | set(data.unit_types.index) | set(data.sectors.index) | set(SCOPES)
+    rows = list(m.component_data_objects(pyo.Constraint, active=True))
+    assert len(rows) > 100
+    for row in rows:
+        index = row.index()
+        parts = index if isinstance(index, tuple) else (index,)
+        assert all(part in names for part in parts), row.name
+    m.write(str(tmp_path / "model.lp"), io_options={"symbolic_solver_labels": True})
+    text = (tmp_path / "model.lp").read_text()
+    lead = data.lead_candidates.iloc[0]
+    assert f"lead_holds_units({lead['nation']}_{lead['sector']})".replace(" ", "_") in text

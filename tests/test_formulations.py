@@ -262,3 +262,11 @@ def test_the_floor_refuses_what_it_cannot_build():
             build_floor(replace(data, **option))
         with pytest.raises(ValueError, match="plain plan only"):
             solve_floor(replace(data, **option))
+
+
+def test_the_floor_has_a_counterpart_of_every_family():
+    """One function per family of the model, from the model's own list (the analysis options refused)."""
+    from devtools.floor import FAMILIES
+    from optimizer.model import families
+
+    assert list(FAMILIES) == families(strong=True, analysis=False)

@@ -54,6 +54,35 @@ def test_reserves_cover_any_single_withdrawal_by_hand(tmp_path):
     assert uncovered_after_withdrawal(data, units) == {n: 0 for n in sorted({k[0] for k in units})}
 
 
+def test_reserves_fit_under_the_cap(tmp_path):
+    _reserves_within(tmp_path, {"max_personnel": 200})
+
+
+def test_reserves_fit_under_the_budget(tmp_path):
+    _reserves_within(tmp_path, {"budget_musd": 20})
+
+
+def _reserves_within(tmp_path, limit):
+    """A pledges 3 but its cap (200 personnel) or budget (20 = two units) holds two units, deployed
+    or in reserve; B pledges 3; the line needs 4 (priority 1, weight 3).
+
+    Reserves must replace whichever nation withdraws: B's units need A's reserves
+    (r_A ≥ b) and A's need B's (r_B ≥ a).  With a + r_A ≤ 2 that leaves a + b ≤ 2:
+    2 units deploy, short 2·100·3 = 600.  Were the reserves outside the cap or
+    budget, a + r_A ≤ 3 would let 3 deploy (score 300).
+    """
+    tables = dict(TABLES, Nations=[nation("A", **limit), nation("B")],
+                  Pledges=[{"nation": n, "unit_type": INF, "max_units": 3} for n in ("A", "B")],
+                  Requirements=[{"unit_type": INF, "sector": "S", "min_units": 4, "priority": 1}])
+    raw = _raw(tmp_path, {"weight_cost": 0, "weight_fairness": 0}, tables)
+    plan = plan_data(replace(build_planning_data(raw), reserve_priority=1))
+    assert plan.shortfall_score == 600
+    held = {r.nation: r.units for r in plan.reserves.itertuples()}
+    sent = {r.nation: r.units for r in plan.allocations.itertuples()}
+    assert sent.get("A", 0) + held.get("A", 0) <= 2  # 200 personnel, or 20 M$ at 10 a unit
+    assert held.get("A", 0) >= sent.get("B", 0) and held.get("B", 0) >= sent.get("A", 0)
+
+
 def test_resilience_costs_when_reserves_cannot_exist(tmp_path, pool):
     """Two nations, 2 units each, a line needing 4: every unit deployed must be matched by a unit
     the other nation holds back, so at most 2 of the 4 units deploy (1+1 with 1+1 in reserve, or
@@ -69,6 +98,26 @@ def test_resilience_costs_when_reserves_cannot_exist(tmp_path, pool):
     assert result["resilient"]["uncovered_essential_units_total"] == 0
     reserve = {r["nation"]: r["units"] for r in result["reserves"]}
     assert sum(reserve.values()) == 2
+
+
+def test_fairness_cap_bounds_the_deviation_in_stage_2(tmp_path):
+    """The trade-off's tables, cost alone weighted, deviation capped at ε = 400 (fair: A 200, B 600; 8 units).
+
+    A + B = 8 units and |P_A − 200| + |P_B − 600| = 2·(P_A − 200) ≤ 400 for P_A ≥ 200,
+    so A sends at most 4: the cheapest plan within the cap is A 4, B 4 (cost 4·5 + 4·10 = 60);
+    without it, A 8 (cost 40).
+    """
+    tables = {
+        "Nations": [nation("A", gdp_busd=100, cost_factor=0.5), nation("B", gdp_busd=300)],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 8} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 8, "max_units": 8}],
+    }
+    raw = _raw(tmp_path, {"force_target": 800, "mip_gap": 0, "weight_cost": 1, "weight_fairness": 0, "weight_nations": 0}, tables)
+    plan = plan_data(replace(build_planning_data(raw), fairness_cap=400))
+    assert plan.shortfall_score == 0
+    assert {r.nation: r.units for r in plan.allocations.itertuples()} == {"A": 4, "B": 4}
 
 
 def test_tradeoff_sweep_keeps_the_score_and_respects_each_epsilon(tmp_path, pool):
