@@ -152,23 +152,6 @@ def overhead_table(after: dict[tuple, dict]) -> str:
     return "\n".join(lines)
 
 
-def planner_table(after: dict[tuple, dict]) -> str:
-    """What-if sessions: re-solve after one changed pledge or switch, against a fresh solve."""
-    lines = [
-        "| instance | first solve | re-solves | re-solve median | re-solve max | fresh solve median | fresh max | rebuilds | same stage-1 scores |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    keys = sorted((k for k in after if k[2] == "planner"), key=lambda k: (SIZE_ORDER.index(k[0]), -1 if k[1] is None else k[1]))
-    for size, seed, _ in keys:
-        r = after[(size, seed, "planner")]
-        name = size if seed is None else f"{size}-{seed}"
-        lines.append("| " + " | ".join([
-            name, fmt(r["first_solve_s"], 3), str(r["resolves"]), fmt(r["resolve_median_s"], 3), fmt(r["resolve_max_s"], 3),
-            fmt(r["fresh_median_s"], 3), fmt(r["fresh_max_s"], 3), str(r["rebuilds"]), "yes" if r["same_scores"] else "NO",
-        ]) + " |")
-    return "\n".join(lines)
-
-
 def plot(before: dict, after: dict, png: Path) -> None:
     import matplotlib
 
@@ -254,9 +237,6 @@ def main() -> None:
         print(stage_table(before, "pyomo"))
     print("\n### Per instance\n")
     print(seed_table(before, after))
-    if any(k[2] == "planner" for k in after):
-        print("\n### What-if re-solves (Planner)\n")
-        print(planner_table(after))
     plot(before, after, Path(args.png))
     print(f"\nwrote {args.png}")
 

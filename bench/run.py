@@ -22,10 +22,7 @@ nonzeros).  Engines:
 - ``floor``: the same model built straight on highspy from numpy arrays
   (:mod:`devtools.floor`), solved with the same options: the lower bound on
   build and hand-over;
-- ``planner``: a what-if session (:class:`optimizer.session.Planner`): the
-  first solve, then 12 re-solves each after one changed pledge or switch,
-  timed against fresh solves of the same inputs (``--engines planner
-  --sizes default,S``).
+(What-if re-solves, fresh as the workbench runs them: ``bench/whatif_bench.py``.)
 
 Rows are appended to ``--out`` (one JSON object per line) with the date,
 machine, git commit and versions.  ``python bench/plot.py`` turns them into
@@ -41,7 +38,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,44 +147,6 @@ def measure(path: Path, engine: str, formulation: str, sets: tuple[str, ...]) ->
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
 
 
-def measure_resolves(path: Path, formulation: str, sets: tuple[str, ...], changes: int = 12, seed: int = 0) -> dict:
-    """A what-if session (:class:`optimizer.session.Planner`): one solve, then ``changes`` re-solves,
-    each after changing one pledge (by ±1–2 units) or flipping one switch, alternately; the
-    session's times against a fresh solve (read excluded) of the same inputs."""
-    import random
-
-    from optimizer.session import Planner
-    from optimizer.solve import SWITCHES, solve
-
-    rng = random.Random(seed)
-    t0 = time.perf_counter()
-    planner = Planner(path, sets, strong=formulation == "strong")
-    first = planner.solve()
-    first_s = time.perf_counter() - t0
-    pledges = planner.data.pledges
-    resolve_s, fresh_s, same = [], [], True
-    for i in range(changes):
-        if i % 2:
-            switch = SWITCHES[rng.randrange(len(SWITCHES))]
-            planner.set_switch(switch, not planner.scenario[switch])
-        else:
-            row = pledges.iloc[rng.randrange(len(pledges))]
-            planner.set_pledge(row["nation"], row["unit_type"], max(0, planner.pledge(row["nation"], row["unit_type"]) + rng.choice((-2, -1, 1, 2))))
-        t0 = time.perf_counter()
-        again = planner.solve()
-        resolve_s.append(time.perf_counter() - t0)
-        fresh = solve(planner.data) if formulation == "strong" else solve(planner.data, strong=False)
-        fresh_s.append(fresh.seconds)
-        same &= abs(again.stage1_score - fresh.stage1_score) < 1e-6 * max(1.0, abs(fresh.stage1_score))
-    return {
-        "status": first.status, "gap": first.gap, "first_solve_s": first_s,
-        "resolves": changes, "resolve_median_s": statistics.median(resolve_s), "resolve_max_s": max(resolve_s),
-        "fresh_median_s": statistics.median(fresh_s), "fresh_max_s": max(fresh_s),
-        "rebuilds": planner.rebuilds, "same_scores": same,
-        "total_s": first_s + sum(resolve_s), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
 def run_child(path: Path, engine: str, formulation: str, sets: tuple[str, ...], timeout: float) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(path), "--engine", engine, "--formulation", formulation]
     for s in sets:
@@ -209,7 +167,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="default,S,M,L", help="comma list of default,S,M,L,XL")
     ap.add_argument("--seeds", type=int, default=3, help="seeds per size (0, 1, …)")
-    ap.add_argument("--engines", default="pyomo,floor", help="comma list of pyomo,floor,planner")
+    ap.add_argument("--engines", default="pyomo,floor", help="comma list of pyomo,floor")
     ap.add_argument("--formulation", default="strong", choices=("strong", "plain"))
     ap.add_argument("--tag", default="", help="a label for this run (e.g. 'before: plain formulation')")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each quick instance; the one of median total is kept")
@@ -223,11 +181,7 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.one:
-        if args.engine == "planner":
-            row = measure_resolves(Path(args.one), args.formulation, tuple(args.set))
-            print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}))
-        else:
-            print(json.dumps(measure(Path(args.one), args.engine, args.formulation, tuple(args.set))))
+        print(json.dumps(measure(Path(args.one), args.engine, args.formulation, tuple(args.set))))
         return
 
     header = {
@@ -254,7 +208,7 @@ def main() -> None:
                 for engine in engines:
                     row = {"size": size, "seed": seed, "engine": engine}
                     row.update(run_child(path, engine, args.formulation, sets, timeout=3 * limit + 120))
-                    if engine != "planner" and "error" not in row and row["total_s"] < args.repeat_below and args.repeat > 1:
+                    if "error" not in row and row["total_s"] < args.repeat_below and args.repeat > 1:
                         # quick instances: timings on a shared machine are noisy; keep the run of median total
                         runs = [row] + [{**row, **run_child(path, engine, args.formulation, sets, timeout=3 * limit + 120)} for _ in range(args.repeat - 1)]
                         runs = [r for r in runs if "error" not in r]

@@ -150,7 +150,7 @@ class FloorModel:
     stage2_cost: np.ndarray  # full column cost vector of stage 2
     stage2_offset: float
     integer_columns: int
-    # what a MIP start is computed from (as optimizer.solve._Session._start does)
+    # what the stage-2 MIP start is computed from (as optimizer.starts.repair_start does)
     start_parts: dict = field(default_factory=dict)
 
 

@@ -8,7 +8,6 @@ The pipeline reads as data -> model -> solve -> results -> outputs:
 - :mod:`optimizer.solve` runs the two lexicographic stages on HiGHS, each
   certified by :mod:`optimizer.certify`, into a :class:`~optimizer.solution.Solution`;
 - :mod:`optimizer.results` turns the chosen units into pandas tables;
-  :mod:`optimizer.session` keeps one model alive across what-ifs;
 - :mod:`optimizer.outputs` writes ``plan.json`` and ``plan.xlsx``; :mod:`optimizer.report` the PDF;
   :mod:`optimizer.cli` is the command line.
 

@@ -22,16 +22,9 @@ strengthenings of ``docs/model.md`` ("Performance"): valid inequalities that
 cut off fractional points only, never an integer plan, so both give the same
 stage-1 score (``tests/test_formulations.py`` checks it on generated workbooks).
 
-The numbers a what-if changes — the placements' bounds (pledges, eligibility
-under the scenario switches), pledges, reaches, lead candidacy and fair
-shares — live in :class:`ModelValues`.  For a one-off solve they are plain
-numbers.  For a :class:`optimizer.session.Planner` session (``mutable=True``)
-they are mutable pyomo Params and the model is built over a *universe*: the
-placements of the same workbook with every pledge at its largest and every
-switch on, a superset of the placements of any state the session can reach.
-A placement outside the current state has bound 0, and rows whose need
-depends on changing numbers are always written, so a change of pledge or
-switch only updates Params and bounds.
+The numbers the rows are written with — the placements' bounds, pledges,
+reaches and fair shares — are computed once per model (:class:`ModelValues`);
+each model is built for one state of the inputs and solved once per stage.
 """
 
 from __future__ import annotations
@@ -49,9 +42,8 @@ from optimizer.data import SCOPES, PlanningData
 class ModelIndex:
     """Sparse groupings of the placements, computed once from a placements table.
 
-    ``upper_bound`` is the largest bound a placement can have (the current
-    one for a one-off solve, the universe's for a session): rows are written
-    only where these bounds say they can bind.
+    ``upper_bound`` is each placement's bound: rows are written only where
+    these bounds say they can bind.
     """
 
     triples: list[tuple[str, str, str]]
@@ -97,34 +89,27 @@ def index_placements(data: PlanningData) -> ModelIndex:
 
 @dataclass
 class ModelValues:
-    """The numbers of the current state that a what-if can change, over the index of the model.
+    """The numbers the rows are written with, over the index of the model.
 
-    ub[k]                 bound of placement k (0: closed in this state)
+    ub[k]                 bound of placement k
     pledge[n,u]           units pledged
     reach[n]              R[n] = min(cap[n], Σ_k ub·p): the most n can send
     sector_reach[n,s]     M[n,s] = min(cap[n], Σ_u ub·p): the most n can place in s
-    lead_open[n,s]        1 if (n,s) is a lead candidate now, else 0
     fair[n]               GDP fair share (0 when not eligible)
-    unplaced_fair         Σ fair[n] over nations without placements in the index
+    unplaced_fair         Σ fair[n] over nations without placements
     """
 
     ub: dict
     pledge: dict
     reach: dict
     sector_reach: dict
-    lead_open: dict
     fair: dict
     unplaced_fair: float
 
 
 def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
-    """The current numbers of ``data`` over the placements of ``idx`` (a superset of ``data``'s)."""
-    t = data.triples
-    current = dict(zip(zip(t["nation"].tolist(), t["unit_type"].tolist(), t["sector"].tolist()), (int(v) for v in t["upper_bound"].tolist())))
-    unknown = set(current) - set(idx.upper_bound)
-    if unknown:
-        raise ValueError(f"{len(unknown)} placements are outside the model's index, e.g. {sorted(unknown)[0]}")
-    ub = {k: current.get(k, 0) for k in idx.triples}
+    """The numbers of ``data`` over the placements of ``idx``."""
+    ub = dict(idx.upper_bound)
     pledged = {(n, u): int(q) for n, u, q in zip(data.pledges["nation"], data.pledges["unit_type"], data.pledges["max_units"])}
     cap = data.nations["cap_personnel"]
     fair = data.nations["fair_personnel"]
@@ -132,39 +117,17 @@ def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
     def reach_of(keys, n):
         return min(int(cap[n]), sum(ub[k] * idx.personnel[k] for k in keys))
 
-    leads = set(zip(data.lead_candidates["nation"], data.lead_candidates["sector"]))
     return ModelValues(
         ub=ub,
         pledge={pair: pledged.get(pair, 0) for pair in idx.by_pledge},
         reach={n: reach_of(keys, n) for n, keys in idx.by_nation.items()},
         sector_reach={ns: reach_of(keys, ns[0]) for ns, keys in idx.by_nation_sector.items()},
-        lead_open={ns: int(ns in leads) for ns in idx.lead_candidates},
         fair={n: float(fair[n]) for n in idx.by_nation},
         unplaced_fair=float(sum(fair[n] for n in data.nations.index if n not in idx.by_nation)),
     )
 
 
-_VALUES = ("ub", "pledge", "reach", "sector_reach", "lead_open", "fair")
-
-
-def _as_params(m, values: ModelValues) -> None:
-    """Hold the values as mutable Params (a session) so that a what-if only updates them."""
-    for name in _VALUES:
-        table = getattr(values, name)
-        index = list(table)
-        setattr(m, f"{name}_index", pyo.Set(initialize=index, ordered=True))
-        setattr(m, name, pyo.Param(getattr(m, f"{name}_index"), initialize=table, mutable=True, within=pyo.Any))
-    m.unplaced_fair = pyo.Param(initialize=values.unplaced_fair, mutable=True)
-    m.stage1_rhs = pyo.Param(initialize=float("inf"), mutable=True)
-
-
-def set_values(m, values: ModelValues) -> None:
-    """Store new values in a session model's Params (``mutable=True``)."""
-    for name in _VALUES:
-        param, table = getattr(m, name), getattr(values, name)
-        for key, value in table.items():
-            param[key] = value
-    m.unplaced_fair = values.unplaced_fair
+_VALUES = ("ub", "pledge", "reach", "sector_reach", "fair", "unplaced_fair")
 
 
 def _linear(terms) -> LinearExpression:
@@ -214,12 +177,11 @@ def define_pledge_limits(m, data: PlanningData) -> None:
 
     A pledge with a single placement is already enforced by that variable's
     bound; so is one whose placements' bounds cannot add up to more than it
-    (in a session, where pledges change, every spread pledge gets its row).
     """
     _declare(m, "pledge_limit", {
         pair: _linear((1, m.units[k]) for k in keys) <= m.pledge[pair]
         for pair, keys in m.idx.by_pledge.items()
-        if len(keys) > 1 and (m.mutable or sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair])
+        if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair]
     })
 
 
@@ -318,11 +280,9 @@ def define_leads(m, data: PlanningData) -> None:
     M[n,s] is the most n can place in s (bounds and cap), so the link cuts
     nothing off.  Placements in a needs_lead sector without candidates were
     removed in the data layer.  Sectors without needs_lead get no lead.
-    (In a session, lead[n,s] ≤ lead_open[n,s] closes a universe candidate
-    that is not one now.)
     """
     m.lead_pairs = list(m.idx.lead_candidates)
-    m.lead = pyo.Var(m.lead_pairs, domain=pyo.Binary, bounds=lambda _, n, s: (0, m.lead_open[(n, s)]))
+    m.lead = pyo.Var(m.lead_pairs, domain=pyo.Binary)
     m.lead_personnel = pyo.Var(m.lead_pairs, domain=pyo.NonNegativeReals, bounds=lambda _, n, s: (0, m.sector_reach[(n, s)]))
     by_sector, by_nation = defaultdict(list), defaultdict(list)
     for n, s in m.lead_pairs:
@@ -495,24 +455,14 @@ def families(strong: bool = True, *, analysis: bool = True) -> list[str]:
     return names
 
 
-def build_model(data: PlanningData, strong: bool = True, *, universe: PlanningData | None = None, mutable: bool = False) -> pyo.ConcreteModel:
-    """The whole model, family by family.
-
-    ``strong``: add the strengthenings (default) or build the plain formulation.
-    ``universe`` (sessions): build over its placements, a superset of ``data``'s.
-    ``mutable`` (sessions): hold the changing numbers as mutable Params.
-    """
+def build_model(data: PlanningData, strong: bool = True) -> pyo.ConcreteModel:
+    """The whole model, family by family (``strong``: with the strengthenings, the default)."""
     m = pyo.ConcreteModel(name="forceplan")
-    m.idx = index_placements(universe if universe is not None else data)
-    m.mutable = mutable
+    m.idx = index_placements(data)
     m.strong = strong
     values = model_values(data, m.idx)
-    if mutable:
-        _as_params(m, values)
-    else:
-        for name in _VALUES:
-            setattr(m, name, getattr(values, name))
-        m.unplaced_fair = values.unplaced_fair
+    for name in _VALUES:
+        setattr(m, name, getattr(values, name))
     add_unit_variables(m, data)
     for name in families(strong):
         globals()[name](m, data)  # looked up by name: a test may replace one family to prove its test fails

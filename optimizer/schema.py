@@ -110,6 +110,9 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
     ),
 )
 
+#: The scenario's conditions, each a yes/no parameter some nations' participation depends on (H1).
+SWITCHES: tuple[str, ...] = ("ceasefire_in_place", "un_mandate", "us_backstop")
+
 SCENARIO = Sheet(
     "Scenario",
     (

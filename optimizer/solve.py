@@ -17,8 +17,10 @@ the plan ``unverified``.
 
 :func:`solve` — one workbook, one plan (the command line, the app's jobs,
 the analyses) — is pyomo-free at its interface.  :class:`_Session` holds one
-model in HiGHS and solves it as often as asked; the what-if sessions of
-:mod:`optimizer.session` keep one alive across changes.
+model in HiGHS for the two stages.  Each solve builds its own model: a plan
+depends on its inputs alone, never on what was solved before (the
+workbench's workers keep no model between what-ifs; why, measured, in
+docs/performance.md, "One what-if engine").
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import time
 from collections import defaultdict
 
 import pandas as pd
-import pyomo.environ as pyo
 
 from optimizer.certify import STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attempt, judge_stage, overall_status, plan_objectives, relative_gap
 from optimizer.data import PlanningData
@@ -36,14 +37,13 @@ from optimizer.model import STAGE2_ONLY, build_model
 from optimizer.solution import Solution
 from optimizer.starts import repair_start, start_objectives, units_of
 
-__all__ = ["STAGE1_ABS_GAP", "SWITCHES", "SolverFailure", "empty_solution", "solve"]
+__all__ = ["STAGE1_ABS_GAP", "SolverFailure", "empty_solution", "solve"]
 
 STAGE1_ABS_GAP = 0.999  # score is integral: incumbent − bound < 1 proves the optimum
-SWITCHES = ("ceasefire_in_place", "un_mandate", "us_backstop")
 
 
 class _Session:
-    """One model handed to HiGHS once and solved in two stages, as often as asked.
+    """One model handed to HiGHS once and solved in its two stages.
 
     Every transfer between pyomo and HiGHS after the build (the instance,
     later updates, MIP starts, reading solutions back) is timed as
@@ -53,19 +53,15 @@ class _Session:
     #: presolve settings of the runs without a MIP start after a run whose figures disagree (tests set () to see the guard alone)
     recovery_presolve: tuple[str, ...] = ("choose", "off")
 
-    def __init__(self, data: PlanningData, *, strong: bool = True, universe: PlanningData | None = None, mutable: bool = False,
-                 reference: bool = False):
+    def __init__(self, data: PlanningData, *, strong: bool = True, reference: bool = False):
         self.data = data
         self.reference = reference  # every run without a MIP start and with presolve off (the differential tests' second solve)
         self.timings: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = {}
         t0 = time.perf_counter()
-        self.m = build_model(data, strong, universe=universe, mutable=mutable)
+        self.m = build_model(data, strong)
         m = self.m
-        if not hasattr(m, "stage1_rhs"):
-            m.stage1_rhs = pyo.Param(initialize=float("inf"), mutable=True)
         self.timings["build"] = time.perf_counter() - t0
-        self.last: dict[int, float] | None = None  # the last plan, as values by variable id
         self.empty = not m.idx.triples
         if self.empty:
             return
@@ -137,8 +133,8 @@ class _Session:
         certificate = judge_stage(stage, attempts, chosen[0] if chosen else None, self.data.scenario.mip_gap)
         return (chosen[1], chosen[2], certificate) if chosen else (None, {}, certificate)
 
-    def solve(self, warm: bool = False, start: float | None = None) -> Solution:
-        """Both stages within the Scenario's time limit (counted from ``start``); ``warm``: start from the last plan."""
+    def solve(self, start: float | None = None) -> Solution:
+        """Both stages within the Scenario's time limit (counted from ``start``)."""
         data, m = self.data, self.m
         sc = data.scenario
         start = time.perf_counter() if start is None else start
@@ -150,11 +146,7 @@ class _Session:
         m.stage1.activate()
         for name in STAGE2_ONLY:  # analysis ε-constraint: stage 2 only
             getattr(m, name).deactivate()
-        m.stage1_rhs = float("inf")
-        t0 = time.perf_counter()
-        start1 = repair_start(m, data, self.last) if warm and self.last is not None else None
-        self.timings["handover"] += time.perf_counter() - t0
-        values, chosen, cert1 = self._stage("stage1", deadline, 0.0, STAGE1_ABS_GAP, start1, "previous plan")
+        values, chosen, cert1 = self._stage("stage1", deadline, 0.0, STAGE1_ABS_GAP, None, "none")
         has1 = values is not None
         cert2 = None
 
@@ -162,19 +154,13 @@ class _Session:
         remaining = deadline - time.perf_counter()
         if has1 and weighted and remaining > 0.01:
             best = cert1["objective"]  # the plan's own score, recomputed
-            m.stage1_rhs = best + 0.5
-            if not len(m.stage1_bound):
-                m.stage1_bound.add(m.shortfall_score <= m.stage1_rhs)
+            m.stage1_bound.add(m.shortfall_score <= best + 0.5)
             m.stage1.deactivate()
             m.stage2.activate()
             for name in STAGE2_ONLY:
                 getattr(m, name).activate()
             t0 = time.perf_counter()
             start2 = None if self.reference else repair_start(m, data, values)
-            if start1 is not None:  # a re-solve: the previous plan may still be as good in stage 1, and better in stage 2
-                score1, cost1 = start_objectives(m, start1)
-                if score1 <= best + 0.5 and cost1 < start_objectives(m, start2)[1]:
-                    start2 = start1
             self.timings["handover"] += time.perf_counter() - t0
             values2, chosen2, cert2 = self._stage("stage2", deadline, sc.mip_gap, STAGE2_ABS_GAP, start2, "stage-1 plan", best_score=best)
             if values2 is not None:
@@ -183,9 +169,7 @@ class _Session:
         if weighted and has1 and cert2 is None and status == "optimal":
             status = "time_limit"  # no time was left for stage 2
         gap = (cert2 or cert1)["gap"]
-        if has1:
-            self.last = values
-        else:  # no run returned a plan in time: x = 0, always valid, is handed out
+        if not has1:  # no run returned a plan in time: x = 0, always valid, is handed out
             values = {}
             empty = plan_objectives(data, _units_frame({}))[0]
             cert1.update(objective=empty, gap=relative_gap(empty, cert1["bound"]), absolute_gap=max(0.0, empty - cert1["bound"]),

@@ -1,16 +1,14 @@
-"""Warm starts: a plan's values turned into a MIP start HiGHS will accept.
+"""The stage-2 MIP start: stage 1's plan, with every other variable set from its units.
 
-A start comes from the last plan (a what-if re-solve) or from stage 1's plan
-(stage 2).  :func:`repair_start` fits its units to the model's current bounds
-and sets every other variable from them; :func:`start_objectives` is what the
-start is worth, so the solve can choose between two starts.  Values are keyed
-by ``id()`` of the pyomo variable, as :class:`optimizer.highs_adapter.HighsModel`
-reads and writes them.
+:func:`repair_start` turns the values of stage 1's plan into a start HiGHS
+accepts for stage 2 (the slacks, y, z, lead and v as the plan has them, each
+fairness deviation at its least); :func:`start_objectives` is what a plan's
+values are worth to the model, which the certificate compares with HiGHS's
+own figures.  Values are keyed by ``id()`` of the pyomo variable, as
+:class:`optimizer.highs_adapter.HighsModel` reads and writes them.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import MonomialTermExpression
@@ -25,62 +23,20 @@ def units_of(m, values: dict[int, float]) -> dict[tuple, int]:
 
 
 def repair_start(m, data: PlanningData, values: dict[int, float]) -> dict[int, float]:
-    """A MIP start for the current state from a plan's values (the last plan, or stage 1's).
+    """The stage-2 start from stage 1's plan on the same model.
 
-    The units are repaired to the current bounds — clipped to each
-    placement's bound and pledge, nations below their minimum withdrawn,
-    sectors whose lead cannot lead any more given another candidate that
-    can or emptied — and every other variable is set from the units: the
-    slacks at max(0, ·), y, z, lead and v as the plan has them, and each
-    fairness deviation at its least, |P[n] − fair[n]|, so the start's
-    objective is the plan's own.  HiGHS checks the start and ignores it
-    if it is infeasible all the same.
+    The units are the plan's, rounded (and kept within each placement's
+    bound); the leads are the plan's; every other variable is set from them:
+    the slacks at max(0, ·), y and z by whether the nation (in the sector)
+    holds units, v as the lead's personnel, and each fairness deviation at
+    its least, |P[n] − fair[n]|, so the start's objective is the plan's own.
+    HiGHS checks the start and ignores it if it is infeasible all the same.
     """
     idx = m.idx
-    ub = {k: int(round(pyo.value(m.ub[k]))) for k in idx.triples}
-    units = {k: min(max(v, 0), ub[k]) for k, v in units_of(m, values).items()}
-    for pair, keys in idx.by_pledge.items():  # pledges (their rows exist only where they can bind)
-        excess = sum(units[k] for k in keys) - int(round(pyo.value(m.pledge[pair])))
-        for k in sorted(keys, key=lambda k: -units[k]):
-            cut = min(excess, units[k])
-            units[k] -= max(cut, 0)
-            excess -= max(cut, 0)
-    minimum = data.nations["min_personnel"]
-    share = data.scenario.lead_share
-    open_leads = {(n, s) for n, s in m.lead_pairs if pyo.value(m.lead_open[(n, s)]) > 0.5}
-    candidates = defaultdict(list)
-    for n, s in open_leads:
-        candidates[s].append(n)
-    previous = {s: n for n, s in m.lead_pairs if values.get(id(m.lead[n, s]), 0.0) > 0.5}
+    units = {k: min(max(v, 0), idx.upper_bound[k]) for k, v in units_of(m, values).items()}
 
     def personnel(keys):
         return sum(idx.personnel[k] * units[k] for k in keys)
-
-    leads: dict[str, str] = {}
-    for _ in range(len(idx.by_nation) + len(candidates) + 1):  # each pass withdraws something, or stops
-        changed = False
-        for n, keys in idx.by_nation.items():
-            if 0 < personnel(keys) < minimum[n]:
-                for k in keys:
-                    units[k] = 0
-                changed = True
-        leads, leading = {}, set()
-        for s in candidates:
-            total = personnel(idx.by_sector[s])
-            if total == 0:
-                continue
-            able = [n for n in candidates[s] if n not in leading and personnel(idx.by_nation_sector[(n, s)]) >= share * total - 1e-9
-                    and personnel(idx.by_nation_sector[(n, s)]) > 0]
-            if able:
-                lead = previous.get(s) if previous.get(s) in able else max(able, key=lambda n: personnel(idx.by_nation_sector[(n, s)]))
-                leads[s] = lead
-                leading.add(lead)
-            else:
-                for k in idx.by_sector[s]:
-                    units[k] = 0
-                changed = True
-        if not changed:
-            break
 
     start = {id(m.units[k]): float(v) for k, v in units.items()}
     for (u, s), need in m.line_min.items():
@@ -93,11 +49,11 @@ def repair_start(m, data: PlanningData, values: dict[int, float]) -> dict[int, f
     for n, s in m.present_pairs:
         start[id(m.present[n, s])] = 1.0 if personnel(idx.by_nation_sector[(n, s)]) > 0 else 0.0
     for n, s in m.lead_pairs:
-        chosen = leads.get(s) == n
+        chosen = values.get(id(m.lead[n, s]), 0.0) > 0.5
         start[id(m.lead[n, s])] = 1.0 if chosen else 0.0
         start[id(m.lead_personnel[n, s])] = float(personnel(idx.by_nation_sector[(n, s)])) if chosen else 0.0
     for n in m.fair_deviation:
-        start[id(m.fair_deviation[n])] = abs(placed[n] - pyo.value(m.fair[n]))
+        start[id(m.fair_deviation[n])] = abs(placed[n] - m.fair[n])
     return start
 
 

@@ -5,7 +5,7 @@ lazy ones inside functions included (a lazy import still ties two modules).
 The layers, bottom up (README § Layout):
 
     schema, cells, errors, atomic, scenario → reader → data → model →
-    solution, certify, highs_adapter, starts, solve → results → session → outputs, report, summary,
+    solution, certify, highs_adapter, starts, solve → results → outputs, report, summary,
     workbook_writer → pipeline → analysis → cli, workbench → app_pages, app
 
 A module may import from its own layer or any layer below; within a layer,
@@ -31,7 +31,6 @@ LAYERS: tuple[tuple[str, float], ...] = (
     ("optimizer.model", 3),
     ("optimizer.solution", 4), ("optimizer.certify", 4), ("optimizer.highs_adapter", 4), ("optimizer.starts", 4), ("optimizer.solve", 4),
     ("optimizer.results", 5),
-    ("optimizer.session", 5.5),
     ("optimizer.outputs", 6), ("optimizer.report", 6), ("optimizer.summary", 6), ("optimizer.workbook_writer", 6),
     ("optimizer.pipeline", 7),
     ("optimizer.analysis", 8),

@@ -130,21 +130,6 @@ def test_a_table_that_contradicts_the_certificate_makes_the_plan_unverified():
     assert any("its tables give sharing" in w for w in plan.warnings)
 
 
-def test_a_planner_resolve_is_certified_too():
-    """What-if re-solves run through the same guarded stages."""
-    from optimizer.session import Planner
-
-    planner = Planner(REPRO)
-    first = planner.solve()
-    planner.set_scenario(mip_gap=0.0001)
-    again = planner.solve()
-    for solution in (first, again):
-        assert solution.status == "optimal"
-        assert solution.certificate["stage2"]["objective"] <= REPRO_OPTIMUM * 1.0001
-    plan = plan_to_dict(planner.plan())
-    assert check_plan(REPRO, plan) == []
-
-
 def test_analysis_solves_go_through_the_guard(monkeypatch):
     """explain / stress / frontier / the resilient plan all plan a variant with plan_variant: the same guarded stages."""
     from optimizer.analysis.variants import Variant, plan_variant

@@ -5,10 +5,8 @@
 - the floor (``devtools/floor.py``: the same model on highspy from numpy arrays)
   builds exactly the LP the pyomo path hands to HiGHS, and reaches the same
   stage-1 score;
-- a what-if session (:class:`optimizer.session.Planner`) that changes a pledge
-  or a switch in place plans as a fresh solve of the changed inputs does;
 - stage 2 really starts from the stage-1 plan (HiGHS holds a valid start
-  when it runs).
+  when it runs), and every start handed to HiGHS is a feasible plan.
 
 Speed itself is measured by ``bench/run.py``, never asserted here.
 """
@@ -23,9 +21,8 @@ import pytest
 from devtools.floor import build_floor, solve_floor
 from optimizer.data import load_planning_data
 from optimizer.model import build_model
-from optimizer.session import Planner
 from optimizer.highs_adapter import HighsModel, new_solver
-from optimizer.solve import SWITCHES, solve
+from optimizer.solve import solve
 from devtools.generators import FEATURES, generate_workbook
 from tests.conftest import DEFAULT_WORKBOOK
 from tests.plan_checker import check_plan
@@ -134,81 +131,6 @@ def test_stage2_starts_from_the_stage1_plan(monkeypatch):
     assert seen[1] == ("stage 2", True, True)
 
 
-def test_a_session_replans_in_place_as_a_fresh_solve_would(tmp_path):
-    """Switches and pledges change Params and bounds only; each re-solve equals a fresh solve."""
-    path = tmp_path / "w.xlsx"
-    generate_workbook(path, n_nations=12, n_unit_types=6, n_sectors=3, seed=7, density=2.0, features={f: True for f in FEATURES})
-    planner = Planner(path, ["time_limit_s=60"])
-    rng = random.Random(3)
-    pledges = planner.data.pledges
-    changes = [("switch", s) for s in SWITCHES] + [("pledge", i) for i in rng.sample(range(len(pledges)), 5)]
-    first = planner.solve()
-    assert _same_score(first.stage1_score, solve(planner.data).stage1_score)
-    for kind, what in changes:
-        if kind == "switch":
-            planner.set_switch(what, not planner.scenario[what])
-        else:
-            row = pledges.iloc[what]
-            planner.set_pledge(row["nation"], row["unit_type"], max(0, int(row["max_units"]) + rng.choice((-2, -1, 1, 3))))
-        again, fresh = planner.solve(), solve(planner.data)
-        assert again.stage1_proven and fresh.stage1_proven
-        assert _same_score(again.stage1_score, fresh.stage1_score), (kind, what)
-    assert planner.rebuilds == 1  # every change above was made in place
-
-
-def test_a_session_plan_obeys_the_contract(tmp_path):
-    from optimizer.outputs import plan_to_dict
-
-    planner = Planner(DEFAULT_WORKBOOK)
-    planner.set_switch("un_mandate", True)
-    planner.set_pledge("France", planner.data.pledges["unit_type"].iloc[0], 0)
-    plan = plan_to_dict(planner.plan())
-    path = tmp_path / "changed.xlsx"
-    _write_state(planner, path)
-    assert check_plan(path, plan) == []
-    assert plan["shortfall_score"] == pytest.approx(solve(planner.data).stage1_score)
-
-
-def test_a_session_rebuilds_for_what_it_cannot_change_in_place(tmp_path):
-    path = tmp_path / "w.xlsx"
-    generate_workbook(path, n_nations=8, n_unit_types=4, n_sectors=2, seed=11)
-    planner = Planner(path)
-    planner.solve()
-    missing = _unpledged_pair(planner)
-    planner.set_pledge(*missing, 2)  # a new Pledges row: outside the universe
-    planner.set_scenario(force_target=planner.scenario["force_target"] + 1000)  # not a switch
-    again = planner.solve()
-    assert planner.rebuilds == 2
-    assert _same_score(again.stage1_score, solve(planner.data).stage1_score)
-    with pytest.raises(ValueError):
-        planner.set_switch("lead_share", 0.5)
-    with pytest.raises(ValueError):
-        planner.set_pledge("Atlantis", "Frigate", 1)
-    with pytest.raises(ValueError):
-        planner.set_pledge(*missing, -1)
-
-
-def _unpledged_pair(planner: Planner) -> tuple[str, str]:
-    pledged = set(zip(planner.data.pledges["nation"], planner.data.pledges["unit_type"]))
-    for n in planner.data.nations.index:
-        for u in planner.data.unit_types.index:
-            if (n, u) not in pledged:
-                return n, u
-    raise AssertionError("every pair is pledged")
-
-
-def _write_state(planner: Planner, path) -> None:
-    """The planner's current inputs as a contract workbook (for the independent checker)."""
-    from devtools.generators import SHEET_COLUMNS, write_workbook_from_tables
-
-    tables = {}
-    for name, frame in planner._tables.items():
-        cols = [c for c in SHEET_COLUMNS.get(name, frame.columns) if c in frame.columns]
-        tables[name] = [{c: (None if v != v else v) for c, v in zip(cols, row)} for row in frame[cols].itertuples(index=False, name=None)]
-    scenario = {k: v for k, v in planner.scenario.items() if v is not None}
-    write_workbook_from_tables(path, scenario, tables)
-
-
 def _violations(m, values: dict[int, float]) -> list[str]:
     """Rows and bounds of the model that ``values`` (by variable id) violate."""
     import pyomo.environ as pyo
@@ -230,8 +152,9 @@ def _violations(m, values: dict[int, float]) -> list[str]:
     return bad
 
 
-def test_every_start_handed_to_highs_is_a_feasible_plan(monkeypatch, tmp_path):
-    """Stage 2's start (from stage 1) and a re-solve's (the previous plan, repaired to the new bounds)."""
+@pytest.mark.parametrize("seed", [*range(4), "default"])
+def test_every_start_handed_to_highs_is_a_feasible_plan(seed, monkeypatch, tmp_path):
+    """Stage 2's start, made from stage 1's plan, violates no row and no bound of the model."""
     starts = []
     original = HighsModel.set_start
 
@@ -240,15 +163,8 @@ def test_every_start_handed_to_highs_is_a_feasible_plan(monkeypatch, tmp_path):
         return original(self, values)
 
     monkeypatch.setattr(HighsModel, "set_start", capture)
-    planner = Planner(DEFAULT_WORKBOOK)
-    planner.solve()
-    used = planner.plan().allocations
-    biggest = used.groupby("nation")["units"].sum().idxmax()
-    planner.set_pledge(biggest, used[used["nation"] == biggest]["unit_type"].iloc[0], 0)  # the plan loses units
-    planner.solve()
-    planner.set_switch("ceasefire_in_place", False)  # nations that need a ceasefire drop out
-    planner.solve()
-    assert len(starts) >= 5  # stage 2 each time, stage 1 of each re-solve
+    solve(load_planning_data(DEFAULT_WORKBOOK if seed == "default" else _workbook(tmp_path, seed)))
+    assert len(starts) >= 1
     assert all(v == [] for v in starts), [v[:3] for v in starts if v]
 
 

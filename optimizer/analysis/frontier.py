@@ -17,8 +17,8 @@ from typing import Callable
 from optimizer.analysis.executor import run_all
 from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.reader import RawTables
+from optimizer.schema import SWITCHES
 
-SWITCHES = ("ceasefire_in_place", "un_mandate", "us_backstop")
 
 
 def condition_frontier(raw: RawTables, executor: Executor, progress: Callable | None = None) -> list[dict]:

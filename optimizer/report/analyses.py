@@ -23,9 +23,10 @@ import warnings
 from numbers import Real
 from pathlib import Path
 
+from optimizer.schema import SWITCHES
+
 KINDS = ("explain", "stress", "frontier")
 FILES = {kind: f"{kind}.json" for kind in KINDS}
-SWITCHES = ("ceasefire_in_place", "un_mandate", "us_backstop")
 
 
 class AnalysisFormatError(ValueError):

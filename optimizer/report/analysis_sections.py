@@ -11,7 +11,7 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from optimizer.report import charts
-from optimizer.report.analyses import SWITCHES
+from optimizer.schema import SWITCHES
 from optimizer.report.layout import FRAME_W, Story, kv_table, table
 from optimizer.report.prose import join_names
 from optimizer.report.facts import Facts

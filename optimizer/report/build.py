@@ -18,7 +18,8 @@ from datetime import timezone
 
 from optimizer import __version__
 from optimizer.report import analysis_sections, plan_sections
-from optimizer.report.analyses import KINDS, SWITCHES, matches_plan, normalise
+from optimizer.report.analyses import KINDS, matches_plan, normalise
+from optimizer.schema import SWITCHES
 from optimizer.report.facts import Facts, derive
 from optimizer.report.layout import ReportDoc, Story, canvas_class, planned_at
 from optimizer.report.style import clean, register_fonts

@@ -65,13 +65,14 @@ TABLES: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS
 TABLES_BY_NAME: dict[str, Sheet] = {s.name: s for s in TABLES}
 PARAMETERS: dict[str, Column] = {c.name: c for c in SCENARIO_PARAMETERS}
 
-# The scenario's switches: first-class controls in the app, not table cells.
-SWITCHES: tuple[str, ...] = (
+# The parameters with their own controls in the sidebar (the scenario's switches and the main
+# settings), not table cells.
+SIDEBAR_PARAMETERS: tuple[str, ...] = (
     "ceasefire_in_place", "un_mandate", "us_backstop", "force_target", "sustainable_share",
     "max_nations_per_sector", "lead_share", "weight_cost", "weight_fairness", "weight_nations",
     "time_limit_s",
 )
-OTHER_PARAMETERS: tuple[str, ...] = tuple(c.name for c in SCENARIO_PARAMETERS if c.name not in SWITCHES)
+OTHER_PARAMETERS: tuple[str, ...] = tuple(c.name for c in SCENARIO_PARAMETERS if c.name not in SIDEBAR_PARAMETERS)
 
 LABELS: dict[str, str] = {
     "name": "Scenario name",
