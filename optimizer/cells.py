@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 
 from optimizer.schema import NO_WORDS, YES_WORDS, Column, Kind
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
 
 # The error values Excel saves in place of a formula's result (``t="e"`` cells);
@@ -103,6 +106,14 @@ def parse_cell(column: Column, value: object) -> tuple[object, str | None]:
             if word in NO_WORDS:
                 return False, None
         return None, "is not yes/no (use yes/no, y/n, true/false or 1/0)"
+    if kind is Kind.MONTH:
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            return f"{value.year:04d}-{value.month:02d}", None
+        text = str(value).strip() if not isinstance(value, bool) else ""
+        match = _MONTH.fullmatch(text)
+        if match and 1 <= int(match.group(2)) <= 12:
+            return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}", None
+        return None, "is not a month written YYYY-MM (e.g. 2026-03)"
     if kind is Kind.CHOICE:
         word = str(value).strip().lower() if not isinstance(value, bool) else ""
         if word in column.choices:

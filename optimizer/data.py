@@ -22,7 +22,7 @@ import pandas as pd
 
 from optimizer.reader import RawTables, read_tables
 from optimizer.scenario import Scenario
-from optimizer.schema import DOMAINS, PRIORITY_WEIGHT
+from optimizer.schema import DOMAINS, PRIORITY_WEIGHT, SWITCHES
 
 SCOPES = ("force", *DOMAINS)  # personnel targets: the whole force and each domain
 
@@ -42,6 +42,7 @@ class PlanningData:
     lead_candidates: pd.DataFrame  # nation, sector, max_personnel (most the nation can place there)
     source_name: str = ""
     source_sha256: str = ""
+    scenario_given: Scenario | None = None  # the Scenario as written; ``scenario`` is period 1's view of it (section 5)
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # Options of the analyses (optimizer.analysis), off in a plain plan:
     reserve_priority: int | None = None  # earmark backfill reserves on lines of this priority or more essential
@@ -113,10 +114,30 @@ def _is_forbidden(caveats: pd.DataFrame) -> callable:
     return forbidden
 
 
+def in_period(scenario: Scenario, phases: pd.DataFrame | None, period: int) -> Scenario:
+    """The Scenario as it holds in ``period`` (contract section 5): each condition with a
+    ``*_from`` period holds from that period on, whatever its yes/no cell says, and the
+    Phases sheet's targets for the period replace the Scenario's (a blank keeps it)."""
+    update = {}
+    for switch in SWITCHES:
+        start = getattr(scenario, f"{switch.removesuffix('_in_place')}_from")
+        if start is not None:
+            update[switch] = period >= start
+    if phases is not None and len(phases):
+        row = phases[phases["period"] == period]
+        if len(row):
+            for scope in SCOPES:
+                value = row[f"{scope}_target"].iloc[0]
+                if value is not None and value == value:
+                    update[f"{scope}_target"] = int(value)
+    return scenario.model_copy(update=update) if update else scenario
+
+
 def build_planning_data(raw: RawTables, *, source_name: str = "", source_sha256: str = "") -> PlanningData:
     """Derive eligibility, caps, fair shares and the sparse index sets from validated tables."""
-    scenario = Scenario(**raw.scenario)
     t = raw.tables
+    given = Scenario(**raw.scenario)
+    scenario = in_period(given, t.get("Phases"), 1)  # one period: the plan is period 1's
 
     unit_types = t["UnitTypes"].drop(columns="_row").set_index("unit_type")
     sectors = t["Sectors"].drop(columns="_row").set_index("sector")
@@ -167,6 +188,7 @@ def build_planning_data(raw: RawTables, *, source_name: str = "", source_sha256:
         source_name=source_name,
         source_sha256=source_sha256,
         warnings=tuple(raw.warnings),
+        scenario_given=given,
     )
 
 

@@ -28,6 +28,7 @@ from optimizer.errors import InputError, InputIssue
 from optimizer.schema import (
     CAVEATS,
     NATIONS,
+    PHASES,
     PLEDGES,
     REQUIREMENTS,
     SCENARIO,
@@ -51,7 +52,7 @@ MAX_ROWS_PER_SHEET = 100_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy .xls
 
 SCENARIO_BY_NAME: dict[str, Column] = {c.name: c for c in SCENARIO_PARAMETERS}
-TABLE_SHEETS: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS)
+TABLE_SHEETS: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS, PHASES)
 
 
 def normalise_header(text: object) -> str:
@@ -323,8 +324,10 @@ def _read_sheet(spec: Sheet, ws_values, ws_formulas, issues: list[InputIssue], l
     return parsed
 
 
-def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: list[str]) -> dict[str, object]:
-    """The Scenario sheet: ``parameter``/``value`` rows, each value parsed by its parameter's kind."""
+def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: list[str], where: dict[str, tuple[int, str]]) -> dict[str, object]:
+    """The Scenario sheet: ``parameter``/``value`` rows, each value parsed by its parameter's kind.
+
+    ``where`` is filled with each parameter's (Excel row, value column letter)."""
     try:
         rows = _sheet_rows(ws_values)
     except _TooManyRows:
@@ -348,7 +351,6 @@ def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: l
     letter = get_column_letter(v_idx + 1)
 
     values: dict[str, object] = {}
-    where: dict[str, int] = {}
     for excel_row, vals in rows[header_at + 1 :]:
         raw_name = vals[p_idx] if p_idx < len(vals) else None
         raw = vals[v_idx] if v_idx < len(vals) else None
@@ -361,9 +363,9 @@ def _read_scenario(ws_values, ws_formulas, issues: list[InputIssue], warnings: l
             warnings.append(f"sheet 'Scenario', row {excel_row}: unknown parameter '{raw_name}' ignored")
             continue
         if name in where:
-            issues.append(InputIssue("Scenario", excel_row, "parameter", f"parameter '{name}' is given twice (also row {where[name]})", value=str(raw_name), letter=get_column_letter(p_idx + 1)))
+            issues.append(InputIssue("Scenario", excel_row, "parameter", f"parameter '{name}' is given twice (also row {where[name][0]})", value=str(raw_name), letter=get_column_letter(p_idx + 1)))
             continue
-        where[name] = excel_row
+        where[name] = (excel_row, letter)
         col = SCENARIO_BY_NAME[name]
         if is_blank(raw):
             if (excel_row, v_idx + 1) in formulas:
@@ -489,6 +491,7 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
         raw: dict[str, list[dict]] = {}
         letters: dict[str, dict[str, str]] = {spec.name: {} for spec in SHEETS}
         scenario_values: dict[str, object] = {}
+        scenario_where: dict[str, tuple[int, str]] = {}
         for spec in SHEETS:
             ws_v = _find_sheet(wb_values, spec.name)
             ws_f = _find_sheet(wb_formulas, spec.name)
@@ -500,7 +503,7 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
                 raw[spec.name] = []
                 continue
             if spec is SCENARIO:
-                scenario_values = _read_scenario(ws_v, ws_f, issues, warnings)
+                scenario_values = _read_scenario(ws_v, ws_f, issues, warnings, scenario_where)
             else:
                 raw[spec.name] = _read_sheet(spec, ws_v, ws_f, issues, letters[spec.name])
     except Exception as exc:
@@ -509,7 +512,10 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
         wb_values.close()
         wb_formulas.close()
 
-    scenario_values.update(parse_overrides(overrides, issues))
+    overridden = parse_overrides(overrides, issues)
+    scenario_values.update(overridden)
+    for name in overridden:
+        scenario_where[name] = (None, None)  # the value comes from --set
     scenario: dict[str, object] = {}
     for col in SCENARIO_PARAMETERS:
         if scenario_values.get(col.name) is REPORTED:
@@ -534,11 +540,50 @@ def read_tables(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] 
         lo, hi = r.get("min_units"), r.get("max_units")
         if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
             issues.append(InputIssue("Requirements", r["_row"], "max_units", f"is below min_units ({lo})", value=str(hi), letter=letters["Requirements"].get("max_units")))
+    _check_periods(scenario, scenario_where, raw, letters, issues)
     if issues:
         raise InputError(issues)
 
     tables = {spec.name: _frame(spec, raw.get(spec.name, [])) for spec in TABLE_SHEETS}
     return RawTables(scenario=scenario, tables=tables, warnings=warnings)
+
+
+def _check_periods(scenario: dict, where: dict[str, tuple], raw: dict[str, list[dict]], letters: dict[str, dict[str, str]],
+                   issues: list[InputIssue]) -> None:
+    """Contract section 5: every period named in the workbook lies in 1 … periods, and each ``from``
+    is not after its ``until``."""
+    periods = scenario.get("periods")
+    if not isinstance(periods, int):
+        return  # its own problem is reported at its cell
+    if periods > 1:  # the model over periods is issue 16's next step; until then say so rather than plan one period
+        row, letter = where.get("periods", (None, None))
+        message = ("planning over several periods is not available in this version yet: it plans one period "
+                   "(contract section 5 is being built); set periods to 1")
+        if row is None:
+            issues.append(InputIssue("--set", None, "periods", message, value=str(periods)))
+        else:
+            issues.append(InputIssue("Scenario", row, "value", f"'periods' {message}", value=str(periods), letter=letter))
+    beyond = f"is beyond the last period (periods = {periods})"
+    for name in ("ceasefire_from", "un_mandate_from", "us_backstop_from"):
+        value = scenario.get(name)
+        if isinstance(value, int) and value > periods:
+            row, letter = where.get(name, (None, None))
+            if row is None:  # given with --set
+                issues.append(InputIssue("--set", None, name, beyond, value=str(value)))
+            else:
+                issues.append(InputIssue("Scenario", row, "value", f"'{name}' {beyond}", value=str(value), letter=letter))
+    spans = {"Nations": ("available_from", "available_until"), "Requirements": ("from_period", "until_period")}
+    for sheet, (first, last) in spans.items():
+        for r in raw.get(sheet, []):
+            for name in (first, last):
+                if isinstance(r.get(name), int) and r[name] > periods:
+                    issues.append(InputIssue(sheet, r["_row"], name, beyond, value=str(r[name]), letter=letters[sheet].get(name)))
+            lo, hi = r.get(first), r.get(last)
+            if isinstance(lo, int) and isinstance(hi, int) and hi < lo:
+                issues.append(InputIssue(sheet, r["_row"], last, f"is before {first} ({lo})", value=str(hi), letter=letters[sheet].get(last)))
+    for r in raw.get("Phases", []):
+        if isinstance(r.get("period"), int) and r["period"] > periods:
+            issues.append(InputIssue("Phases", r["_row"], "period", beyond, value=str(r["period"]), letter=letters["Phases"].get("period")))
 
 
 _DTYPES = {Kind.INT: "int64", Kind.NUMBER: "float64", Kind.YESNO: "bool"}

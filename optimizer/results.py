@@ -78,7 +78,7 @@ def build_results(data: PlanningData, solution: Solution) -> PlanResult:
         "certificate": certificate,
     }
     return PlanResult(
-        scenario=sc.model_dump(),
+        scenario=(data.scenario_given or sc).model_dump(),  # as written: a re-run with it gives this plan
         status=status,
         shortfall_score=score,
         allocations=alloc,

@@ -32,6 +32,14 @@ class Scenario(BaseModel):
     weight_nations: float = Field(0.0, ge=0)
     time_limit_s: float = Field(60.0, gt=0)
     mip_gap: float = Field(0.0001, ge=0)
+    # Time (contract v2, section 5)
+    periods: int = Field(1, ge=1, le=60)
+    period_months: int = Field(6, ge=1, le=36)
+    start_month: str | None = None  # YYYY-MM: labels only
+    ceasefire_from: int | None = Field(None, ge=1)
+    un_mandate_from: int | None = Field(None, ge=1)
+    us_backstop_from: int | None = Field(None, ge=1)
+    weight_churn: float = Field(1.0, ge=0)
     classification: str = "UNCLASSIFIED — ILLUSTRATIVE DATA"  # extension: report banner
 
     def target(self, scope: str) -> int:

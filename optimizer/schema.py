@@ -20,6 +20,7 @@ class Kind(str, Enum):
     NUMBER = "number"  # real number
     YESNO = "yesno"  # yes/no, y/n, true/false, 1/0 in any case
     CHOICE = "choice"  # one of ``choices`` (case-insensitive)
+    MONTH = "month"  # a calendar month: text YYYY-MM, or a date cell (its month)
 
 
 YES_WORDS = frozenset({"yes", "y", "true", "1"})
@@ -50,6 +51,7 @@ class Column:
     references: str | None = None
     blank_means: str = ""
     help: str = ""
+    since: int = 1  # the contract version that added it (2: section 5, time)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Sheet:
     key: tuple[str, ...] = ()
     optional: bool = False
     help: str = ""
+    since: int = 1  # the contract version that added it
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -103,6 +106,17 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
     Column("weight_nations", Kind.NUMBER, default=0.0, minimum=0, help="Stage-2 weight on the number of nations taking part."),
     Column("time_limit_s", Kind.NUMBER, default=60.0, minimum=0, min_exclusive=True, help="Solver time limit in seconds (both stages together)."),
     Column("mip_gap", Kind.NUMBER, default=0.0001, minimum=0, help="Relative MIP gap for stage 2."),
+    # Time (contract v2, section 5): all optional; without them the plan is for one period, as in v1.
+    Column("periods", Kind.INT, default=1, minimum=1, maximum=60, help="Number of consecutive periods (tours) planned; 1 = a single period (the force at one moment).", since=2),
+    Column("period_months", Kind.INT, default=6, minimum=1, maximum=36, help="Length of one period in months: the tour length (6 for most armies).", since=2),
+    Column("start_month", Kind.MONTH, default=None, blank_means="periods labelled P1, P2, …", help="Calendar month of period 1, YYYY-MM (labels only).", since=2),
+    Column("ceasefire_from", Kind.INT, default=None, minimum=1, blank_means="ceasefire_in_place holds in every period",
+           help="The ceasefire holds from this period on, and not before, whatever ceasefire_in_place says; blank = ceasefire_in_place in every period.", since=2),
+    Column("un_mandate_from", Kind.INT, default=None, minimum=1, blank_means="un_mandate holds in every period",
+           help="The UN mandate holds from this period on, and not before, whatever un_mandate says; blank = un_mandate in every period.", since=2),
+    Column("us_backstop_from", Kind.INT, default=None, minimum=1, blank_means="us_backstop holds in every period",
+           help="The US backstop holds from this period on, and not before, whatever us_backstop says; blank = us_backstop in every period.", since=2),
+    Column("weight_churn", Kind.NUMBER, default=1.0, minimum=0, help="Stage-2 weight on handovers: units that change from one period to the next.", since=2),
     # Extensions beyond the contract (allowed: "the project may add ... options").
     Column(
         "classification", Kind.TEXT, default="UNCLASSIFIED — ILLUSTRATIVE DATA",
@@ -140,6 +154,9 @@ NATIONS = Sheet(
         Column("budget_musd", Kind.NUMBER, default=None, minimum=0, blank_means="no budget limit", help="Yearly budget for the mission, million USD; blank = none."),
         Column("cost_factor", Kind.NUMBER, default=1.0, minimum=0, min_exclusive=True, help="Multiplies the unit types' yearly cost for this nation."),
         Column("withdrawal_risk", Kind.NUMBER, default=None, minimum=0, maximum=1, blank_means="default by status", help="Chance the nation withdraws (robustness analysis only)."),
+        Column("available_from", Kind.INT, default=1, minimum=1, help="First period in which the nation can have units deployed (readiness, notice to move).", since=2),
+        Column("available_until", Kind.INT, default=None, minimum=1, blank_means="the last period", help="Last period in which it can have units deployed; blank = the last period.", since=2),
+        Column("dwell_periods", Kind.INT, default=0, minimum=0, help="Periods a unit stays home after each period deployed (deploy-to-dwell 1:d); 0 = the nation sustains its units itself.", since=2),
     ),
     key=("nation",),
     help="One row per nation: its status, size, conditions and limits.",
@@ -187,6 +204,8 @@ REQUIREMENTS = Sheet(
         Column("min_units", Kind.INT, required=True, minimum=0, help="Units the line needs."),
         Column("max_units", Kind.INT, default=None, minimum=0, blank_means="no limit", help="Most units the line can use; blank = no limit."),
         Column("priority", Kind.INT, default=2, minimum=1, maximum=3, help="1 essential, 2 important, 3 desirable."),
+        Column("from_period", Kind.INT, default=1, minimum=1, help="First period the line applies in (build-up).", since=2),
+        Column("until_period", Kind.INT, default=None, minimum=1, blank_means="the last period", help="Last period the line applies in (drawdown); blank = the last period.", since=2),
     ),
     key=("unit_type", "sector"),
     help="The statement of requirements, line by line. Units are placed only on these lines.",
@@ -204,7 +223,22 @@ CAVEATS = Sheet(
     help="National restrictions beyond risk: each row forbids the nation that unit type in that sector.",
 )
 
-SHEETS: tuple[Sheet, ...] = (SCENARIO, NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS)
+PHASES = Sheet(
+    "Phases",
+    (
+        Column("period", Kind.INT, required=True, minimum=1, help="A period, 1 to the Scenario's periods."),
+        Column("force_target", Kind.INT, default=None, minimum=0, blank_means="the Scenario's force_target", help="Personnel the whole force should reach in this period; blank = the Scenario's."),
+        Column("land_target", Kind.INT, default=None, minimum=0, blank_means="the Scenario's land_target", help="Land personnel target in this period; blank = the Scenario's."),
+        Column("sea_target", Kind.INT, default=None, minimum=0, blank_means="the Scenario's sea_target", help="Sea personnel target in this period; blank = the Scenario's."),
+        Column("air_target", Kind.INT, default=None, minimum=0, blank_means="the Scenario's air_target", help="Air personnel target in this period; blank = the Scenario's."),
+    ),
+    key=("period",),
+    optional=True,
+    since=2,
+    help="Targets period by period (build-up, drawdown); a missing period or a blank cell takes the Scenario's target.",
+)
+
+SHEETS: tuple[Sheet, ...] = (SCENARIO, NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS, PHASES)
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 
 # Stage-1 weight of a requirement line's missing personnel, by priority.

@@ -156,6 +156,8 @@ def _type_text(col: Column) -> str:
         return "number"
     if col.kind is Kind.YESNO:
         return "yes/no (also y/n, true/false, 1/0; any case)"
+    if col.kind is Kind.MONTH:
+        return "a month, YYYY-MM (text, or a date cell: its month)"
     return "one of " + ", ".join(col.choices)
 
 

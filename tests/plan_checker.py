@@ -149,7 +149,31 @@ SCENARIO_SPEC: dict[str, tuple[str, Any, float | None, float | None, bool]] = {
     "weight_nations": ("number", 0.0, 0, None, False),
     "time_limit_s": ("number", 60.0, 0, None, True),
     "mip_gap": ("number", 0.0001, 0, None, False),
+    # contract v2, section 5 (time)
+    "periods": ("int", 1, 1, 60, False),
+    "period_months": ("int", 6, 1, 36, False),
+    "start_month": ("text", None, None, None, False),
+    "ceasefire_from": ("int", None, 1, None, False),
+    "un_mandate_from": ("int", None, 1, None, False),
+    "us_backstop_from": ("int", None, 1, None, False),
+    "weight_churn": ("number", 1.0, 0, None, False),
 }
+#: Section 5: each condition and the period from which it holds, whatever its yes/no cell says.
+CONDITION_FROM = {"ceasefire_in_place": "ceasefire_from", "un_mandate": "un_mandate_from", "us_backstop": "us_backstop_from"}
+
+
+def in_period(scenario: Mapping[str, Any], phases: Mapping[int, Mapping[str, Any]], period: int) -> dict[str, Any]:
+    """The scenario as it holds in ``period`` (section 5): conditions with a ``*_from`` hold from
+    that period on; the Phases sheet's targets for the period replace the Scenario's (blank keeps)."""
+    out = dict(scenario)
+    for switch, start in CONDITION_FROM.items():
+        if scenario.get(start) is not None:
+            out[switch] = period >= scenario[start]
+    for scope in ("force", "land", "sea", "air"):
+        value = (phases.get(period) or {}).get(f"{scope}_target")
+        if value is not None:
+            out[f"{scope}_target"] = value
+    return out
 
 
 def parse_scenario_value(parameter: str, value: Any) -> Any:
@@ -234,12 +258,15 @@ class Instance:
     pledges: dict[tuple[str, str], int]  # (nation, unit_type) -> max_units
     lines: dict[tuple[str, str], Line]  # (unit_type, sector) -> line
     caveats: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    given: dict[str, Any] | None = None  # the scenario as written (cells, overrides); ``scenario`` is period 1's view of it
+    phases: dict[int, dict[str, Any]] = field(default_factory=dict)  # Phases sheet: period -> targets (None: the Scenario's)
 
     def with_scenario(self, overrides: Mapping[str, Any] | None) -> "Instance":
-        """A copy whose scenario has ``overrides`` applied."""
+        """A copy whose scenario has ``overrides`` applied (to the scenario as written)."""
+        given = merge_scenario(self.given if self.given is not None else self.scenario, overrides)
         return Instance(
-            merge_scenario(self.scenario, overrides), self.nations, self.unit_types,
-            self.sectors, self.pledges, self.lines, self.caveats,
+            in_period(given, self.phases, 1), self.nations, self.unit_types,
+            self.sectors, self.pledges, self.lines, self.caveats, given, self.phases,
         )
 
     # --- derived quantities -------------------------------------------------
@@ -413,6 +440,9 @@ def _parse_workbook(workbook) -> Instance:
             cost_factor=c.number("cost_factor", required=False, default=1.0, lo=0, lo_exclusive=True),
         )
         c.number("withdrawal_risk", required=False, lo=0, hi=1)  # validated, unused
+        first = c.int("available_from", required=False, default=1, lo=1, hi=scenario["periods"])  # section 5
+        c.int("available_until", required=False, lo=first, hi=scenario["periods"])
+        c.int("dwell_periods", required=False, default=0, lo=0)
 
     # UnitTypes
     unit_types: dict[str, UnitType] = {}
@@ -458,6 +488,8 @@ def _parse_workbook(workbook) -> Instance:
         min_units = c.int("min_units", lo=0)
         max_units = c.int("max_units", required=False, lo=min_units)
         lines[key] = Line(key[0], key[1], min_units, max_units, c.int("priority", required=False, default=2, lo=1, hi=3))
+        first = c.int("from_period", required=False, default=1, lo=1, hi=scenario["periods"])  # section 5
+        c.int("until_period", required=False, lo=first, hi=scenario["periods"])
 
     # Caveats (optional sheet)
     caveats = []
@@ -471,7 +503,17 @@ def _parse_workbook(workbook) -> Instance:
             )
         )
 
-    return Instance(scenario, nations, unit_types, sectors, pledges, lines, caveats)
+    # Phases (optional sheet, section 5)
+    phases: dict[int, dict[str, Any]] = {}
+    for number, row in _read_sheet(workbook, "Phases", optional=True):
+        c = _Cells("Phases", number, row)
+        period = c.int("period", lo=1, hi=scenario["periods"])
+        _unique(period, set(phases), f"Phases row {number}")
+        phases[period] = {f"{g}_target": c.int(f"{g}_target", required=False, lo=0) for g in ("force", "land", "sea", "air")}
+    if scenario["periods"] > 1:
+        raise WorkbookError("Scenario periods > 1: planning over several periods (section 5) is checked once the model plans it")
+
+    return Instance(in_period(scenario, phases, 1), nations, unit_types, sectors, pledges, lines, caveats, scenario, phases)
 
 
 # --------------------------------------------------------------------------

@@ -129,6 +129,8 @@ def p0_by_hand() -> dict:
             "sustainable_share": 0.08, "max_nations_per_sector": 2, "lead_share": 0.5,
             "weight_cost": 1.0, "weight_fairness": 1.0, "weight_nations": 0.0,
             "time_limit_s": 60.0, "mip_gap": 0.0001,
+            "periods": 1, "period_months": 6, "start_month": None, "ceasefire_from": None, "un_mandate_from": None,
+            "us_backstop_from": None, "weight_churn": 1.0,
         },
         "status": "optimal",
         # lines all filled; force 1200 - 850 = 350; land 800 - 700 = 100; sea 150 - 150 = 0

@@ -22,6 +22,8 @@ SCENARIO_KEYS = {
     "name", "force_target", "land_target", "sea_target", "air_target", "ceasefire_in_place", "un_mandate", "us_backstop",
     "sustainable_share", "max_nations_per_sector", "lead_share", "weight_cost", "weight_fairness", "weight_nations",
     "time_limit_s", "mip_gap", "classification",
+    # contract v2 (section 5): time
+    "periods", "period_months", "start_month", "ceasefire_from", "un_mandate_from", "us_backstop_from", "weight_churn",
 }
 
 

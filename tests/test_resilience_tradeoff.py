@@ -100,6 +100,16 @@ def test_resilience_costs_when_reserves_cannot_exist(tmp_path, pool):
     assert sum(reserve.values()) == 2
 
 
+#: A is cheap (cost factor 0.5) but holds 1/4 of the GDP; B is dear with 3/4: cost and fairness pull apart.
+TRADEOFF_TABLES = {
+    "Nations": [nation("A", gdp_busd=100, cost_factor=0.5), nation("B", gdp_busd=300)],
+    "UnitTypes": [UNIT],
+    "Sectors": [{"sector": "S", "risk": 1}],
+    "Pledges": [{"nation": n, "unit_type": INF, "max_units": 8} for n in ("A", "B")],
+    "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 8, "max_units": 8}],
+}
+
+
 def test_fairness_cap_bounds_the_deviation_in_stage_2(tmp_path):
     """The trade-off's tables, cost alone weighted, deviation capped at ε = 400 (fair: A 200, B 600; 8 units).
 
@@ -107,13 +117,7 @@ def test_fairness_cap_bounds_the_deviation_in_stage_2(tmp_path):
     so A sends at most 4: the cheapest plan within the cap is A 4, B 4 (cost 4·5 + 4·10 = 60);
     without it, A 8 (cost 40).
     """
-    tables = {
-        "Nations": [nation("A", gdp_busd=100, cost_factor=0.5), nation("B", gdp_busd=300)],
-        "UnitTypes": [UNIT],
-        "Sectors": [{"sector": "S", "risk": 1}],
-        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 8} for n in ("A", "B")],
-        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 8, "max_units": 8}],
-    }
+    tables = TRADEOFF_TABLES
     raw = _raw(tmp_path, {"force_target": 800, "mip_gap": 0, "weight_cost": 1, "weight_fairness": 0, "weight_nations": 0}, tables)
     plan = plan_data(replace(build_planning_data(raw), fairness_cap=400))
     assert plan.shortfall_score == 0
@@ -122,13 +126,7 @@ def test_fairness_cap_bounds_the_deviation_in_stage_2(tmp_path):
 
 def test_tradeoff_sweep_keeps_the_score_and_respects_each_epsilon(tmp_path, pool):
     """A is cheap (cost factor 0.5) but holds 1/4 of the GDP; B is dear with 3/4: cost and fairness pull apart."""
-    tables = {
-        "Nations": [nation("A", gdp_busd=100, cost_factor=0.5), nation("B", gdp_busd=300)],
-        "UnitTypes": [UNIT],
-        "Sectors": [{"sector": "S", "risk": 1}],
-        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 8} for n in ("A", "B")],
-        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 8, "max_units": 8}],
-    }
+    tables = TRADEOFF_TABLES
     points = cost_fairness_tradeoff(_raw(tmp_path, {"force_target": 800, "mip_gap": 0}, tables), pool, points=3)
     assert len(points) == 5
     assert {p["shortfall_score"] for p in points} == {0}

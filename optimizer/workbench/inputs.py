@@ -51,6 +51,7 @@ from optimizer.reader import MAX_ROWS_PER_SHEET, normalise_header, read_tables
 from optimizer.schema import (
     CAVEATS,
     NATIONS,
+    PHASES,
     PLEDGES,
     REQUIREMENTS,
     SCENARIO_PARAMETERS,
@@ -61,7 +62,7 @@ from optimizer.schema import (
     Sheet,
 )
 
-TABLES: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS)
+TABLES: tuple[Sheet, ...] = (NATIONS, UNIT_TYPES, SECTORS, PLEDGES, REQUIREMENTS, CAVEATS, PHASES)
 TABLES_BY_NAME: dict[str, Sheet] = {s.name: s for s in TABLES}
 PARAMETERS: dict[str, Column] = {c.name: c for c in SCENARIO_PARAMETERS}
 
@@ -92,6 +93,13 @@ LABELS: dict[str, str] = {
     "time_limit_s": "Time limit (s)",
     "mip_gap": "Relative MIP gap",
     "classification": "Classification banner",
+    "periods": "Periods planned",
+    "period_months": "Months per period (tour length)",
+    "start_month": "Month of period 1",
+    "ceasefire_from": "Ceasefire from period",
+    "un_mandate_from": "UN mandate from period",
+    "us_backstop_from": "US backstop from period",
+    "weight_churn": "Stage-2 weight: handovers",
 }
 
 FIRST_ROW = 2  # Excel row of a table's first data row (the header is row 1)
@@ -258,8 +266,26 @@ def upgrade_payload(payload: dict, *, current: int, upgraders: Mapping[int, Upgr
 # --------------------------------------------------------------------------- inputs
 
 
+def _hashed(col: Column, values: list) -> bool:
+    """Whether a parameter or column counts in the content key: always for contract v1's; for a
+    later addition only where some value differs from its default.  So inputs that use none of
+    contract v2's time items keep the key they had before it (saved scenarios keep their plans),
+    and a default written out or left blank is the same content."""
+    return col.since == 1 or any(not is_missing(v) and _canon(v) != _canon(col.default) for v in values)
+
+
+def _hashed_table(spec: Sheet, frame: pd.DataFrame):
+    """A table's rows as hashed: v1's columns as bare value rows (the format keys were made
+    with), and with any later column in use, the column names too."""
+    columns = [c.name for c in spec.columns if _hashed(c, frame[c.name].tolist())]
+    rows = [[_canon(v) for v in row] for row in frame[columns].itertuples(index=False, name=None)]
+    if all(spec.column(c).since == 1 for c in columns):
+        return rows
+    return {"columns": columns, "rows": rows}
+
+
 class Inputs:
-    """Scenario parameters plus the six tables, treated as immutable."""
+    """Scenario parameters plus the tables, treated as immutable."""
 
     __slots__ = ("scenario", "tables", "_key")
 
@@ -280,11 +306,9 @@ class Inputs:
         if self._key is None:
             payload = {
                 "v": HASH_VERSION,
-                "scenario": {k: _canon(v) for k, v in self.scenario.items()},
-                "tables": {
-                    spec.name: [[_canon(v) for v in row] for row in self.tables[spec.name][list(spec.column_names)].itertuples(index=False, name=None)]
-                    for spec in TABLES
-                },
+                "scenario": {k: _canon(v) for k, v in self.scenario.items() if _hashed(PARAMETERS[k], [v])},
+                "tables": {spec.name: _hashed_table(spec, self.tables[spec.name]) for spec in TABLES
+                           if spec.since == 1 or len(self.tables[spec.name])},
             }
             text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             self._key = hashlib.sha256(text.encode("utf-8")).hexdigest()
