@@ -20,15 +20,7 @@ from optimizer.errors import InputError
 from optimizer.reader import read_tables
 from tests.conftest import units_of
 from tests.plan_checker import check_plan
-
-INF = "Infantry company"
-UNIT = {"unit_type": INF, "domain": "land", "personnel": 100, "annual_cost_musd": 10}
-
-
-def nation(name, **kw):
-    row = {"nation": name, "status": "committed", "active_personnel": 100_000, "gdp_busd": 100}
-    row.update(kw)
-    return row
+from tests.test_analysis import INF, UNIT, nation
 
 
 def tables(**changes):
