@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages import state
 from app_pages.text import md
+from optimizer.outputs import periods
 from optimizer.workbench import charts, views
 from optimizer.workbench.inputs import validate_cached
 from optimizer.workbench.store import ScenarioError
@@ -107,6 +108,11 @@ def render() -> None:
             missing.append(name)
         else:
             plans[name] = plan
+    over = [n for n, p in plans.items() if periods.over_time(p)]
+    if over:  # a plan over time is compared in its weakest period (the Timeline page shows every period)
+        plans = {n: periods.period_view(p, periods.weakest_period(p)) if n in over else p for n, p in plans.items()}
+        st.caption("Planned over several periods, compared in their weakest period: " + ", ".join(
+            f"'{md(n)}' ({plans[n]['period_view']['label']})" for n in over) + ".")
     if ss.get("cmp_waiting"):
         _waiting()
     elif missing:

@@ -8,6 +8,7 @@ import json
 import streamlit as st
 
 from app_pages import files, state, text
+from optimizer.outputs import periods
 from optimizer.workbench import charts, views
 
 ss = st.session_state
@@ -98,6 +99,21 @@ def _tables_requirements(plan: dict) -> None:
     st.dataframe(styled, hide_index=True, width="stretch", height=620)
 
 
+def _period_picker(plan: dict, prev: dict | None) -> tuple[dict, dict | None]:
+    """The period shown (the weakest at first), and both plans as they stand in it."""
+    labels = periods.period_labels(plan)
+    by_label = {label: p for p, label in labels.items()}
+    weakest = labels[periods.weakest_period(plan)]
+    chosen = st.select_slider("Period", options=list(by_label), value=ss.get("plan_period") if ss.get("plan_period") in by_label else weakest,
+                              key="plan_period", help="The plan covers several periods; the figures below are those of the period chosen. "
+                              f"{weakest} is the weakest (least personnel).")
+    st.caption(f"Plan over {len(labels)} periods · shortfall score over all of them {plan['shortfall_score']:,.0f} · showing {chosen}"
+               + (" (the weakest period)" if chosen == weakest else ""))
+    period = by_label[chosen]
+    prev_view = periods.period_view(prev, period) if prev and period in periods.period_labels(prev) else None
+    return periods.period_view(plan, period), prev_view
+
+
 def _certificate(plan: dict) -> None:
     """What proves the status, in plain words; an unverified plan is shown as an error, not a quiet caption."""
     kind, notice = views.certificate_notice(plan)
@@ -138,8 +154,11 @@ def render() -> None:
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""
         st.warning(f"These results are for earlier inputs.{more} Press **Solve** to update.", icon=":material/history:")
     prev = state.previous_plan()
-    _headline(plan, prev.plan if prev is not None and prev.key != solved.key else None)
+    prev_plan = prev.plan if prev is not None and prev.key != solved.key else None
     _downloads(solved)
+    if periods.over_time(plan):  # one period at a time; the whole mission is on the Timeline page
+        plan, prev_plan = _period_picker(plan, prev_plan)
+    _headline(plan, prev_plan)
 
     tabs = st.tabs(["Charts", "Map", "Allocations", "Nations", "Requirements"], key="plan_tab", on_change="rerun")
     if tabs[0].open:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from optimizer.data import SCOPES, PlanningData
 from optimizer.certify import Attempt, assess_attempt, judge_stage, overall_status, plan_objectives
-from optimizer.solution import Solution
+from optimizer.solution import LEAD_COLUMNS, Solution
 from optimizer.highs_adapter import RANDOM_SEED
 from optimizer.solve import STAGE1_ABS_GAP, empty_solution
 
@@ -468,6 +468,11 @@ def _stage2_objective(b: _Build) -> None:
     b.rows.entries(deficit, b.nat_code, 0, b.tri, b.x, b.p.astype(float))
 
 
+def _churn(b: _Build) -> None:
+    """``churn_in``/``churn_out``: none in one period, the only plan the floor builds."""
+    assert b.data.periods == 1
+
+
 #: The floor's counterpart of each family of :mod:`optimizer.model`, by the model's function name.
 FAMILIES = {
     "define_pledge_limits": _pledge_limits,
@@ -480,8 +485,17 @@ FAMILIES = {
     "define_shortfall": _shortfall,
     "define_lead_cover": _lead_cover,
     "define_takes_part_link": _takes_part_link,
+    "define_churn": _churn,
     "define_stage2_objective": _stage2_objective,
 }
+
+
+def _refuse(data: PlanningData) -> None:
+    """The floor is the one-period plain plan: what it cannot build is refused, never ignored."""
+    if data.reserve_priority is not None or data.fairness_cap is not None:
+        raise ValueError("the floor builds the plain plan only: it has no backfill reserves and no fairness cap")
+    if data.periods > 1:
+        raise ValueError("the floor builds one period only (contract sections 1-4); the model over periods is pyomo's")
 
 
 def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
@@ -491,8 +505,7 @@ def build_floor(data: PlanningData, strong: bool = True) -> FloorModel:
 
     from optimizer.model import families
 
-    if data.reserve_priority is not None or data.fairness_cap is not None:
-        raise ValueError("the floor builds the plain plan only: it has no backfill reserves and no fairness cap")
+    _refuse(data)
     b = _Build(data, strong)
     _unit_variables(b)
     for name in families(strong, analysis=False):
@@ -635,7 +648,7 @@ def _frame(data: PlanningData, units: np.ndarray) -> pd.DataFrame:
     t = data.triples
     chosen = units > 0
     return pd.DataFrame({"nation": t["nation"].to_numpy()[chosen], "unit_type": t["unit_type"].to_numpy()[chosen],
-                         "sector": t["sector"].to_numpy()[chosen], "units": units[chosen]})
+                         "sector": t["sector"].to_numpy()[chosen], "period": t["period"].to_numpy()[chosen], "units": units[chosen]})
 
 
 def _certify(data, fm: FloorModel, h, stage: str, col, incumbent, bound, start: str, timings: dict, best_score=None) -> dict:
@@ -663,8 +676,7 @@ def solve_floor(data: PlanningData, strong: bool = True) -> Solution:
     """Both stages on the floor model, with the options and logic of :func:`optimizer.solve.solve`."""
     import highspy
 
-    if data.reserve_priority is not None or data.fairness_cap is not None:
-        raise ValueError("the floor builds the plain plan only: it has no backfill reserves and no fairness cap")
+    _refuse(data)
     sc = data.scenario
     start = time.perf_counter()
     timings = {"build": 0.0, "handover": 0.0, "stage1": 0.0, "stage2": 0.0}
@@ -734,13 +746,13 @@ def solve_floor(data: PlanningData, strong: bool = True) -> Solution:
     if values is not None:
         for (n, s), col in zip(fm.lead_pairs, fm.lead_col):
             if s in held and values[col] > 0.5:
-                leads.append((s, n))
+                leads.append((s, 1, n))
     order = {s: i for i, s in enumerate(data.sectors.index)}
     leads.sort(key=lambda r: order[r[0]])
     counts.update(columns=h.getNumCol(), integer_columns=fm.integer_columns, rows=h.getNumRow(), nonzeros=h.getNumNz(), placements=len(t))
     return Solution(
         units=frame,
-        leads=pd.DataFrame(leads, columns=["sector", "nation"]),
+        leads=pd.DataFrame(leads, columns=LEAD_COLUMNS),
         status=status,
         stage1_proven=cert1["verdict"] == "proven",
         stage1_score=float(cert1["objective"]) if has1 else float("nan"),

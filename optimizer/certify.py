@@ -37,42 +37,60 @@ def _agree(a: float, b: float) -> bool:
 
 
 def plan_objectives(data, units: pd.DataFrame) -> tuple[float, float]:
-    """(shortfall score, stage-2 objective) of the plan ``units``, exactly as ``CONTRACT.md`` §3 defines them.
+    """(shortfall score, stage-2 objective) of the plan ``units``, exactly as ``CONTRACT.md`` §3 and §5 define them.
 
-    ``units``: rows nation, unit_type, sector, units (whole units).  Computed
-    from those rows and the workbook's figures only — never from the model's
-    slack, deviation or indicator variables:
+    ``units``: rows nation, unit_type, sector, period, units (whole units).
+    Computed from those rows and the workbook's figures only — never from the
+    model's slack, deviation or indicator variables:
 
-        score  = Σ_lines w(priority)·personnel[u]·max(0, min_units − Σ_n x) + Σ_g max(0, target_g − personnel_g)
-        stage2 = weight_cost·Σ_n cost[n] + weight_fairness·Σ_n |personnel[n] − fair[n]| + weight_nations·#{n : personnel[n] > 0}
+        score  = Σ_t [Σ_{lines applying in t} w(priority)·personnel[u]·max(0, min_units − Σ_n x_t) + Σ_g max(0, target_{g,t} − personnel_{g,t})]
+        stage2 = Σ_t [weight_cost·Σ_n cost[n,t] + weight_fairness·Σ_n |personnel[n,t] − fair[n,t]| + weight_nations·#{n : personnel[n,t] > 0}]
+                 + weight_churn·Σ_{t≥2} Σ_{n,u,s} |x[n,u,s,t] − x[n,u,s,t−1]|
     """
     sc = data.scenario
     ut = data.unit_types
-    if len(units):
-        u = units[units["units"] != 0]
-        personnel = u["units"].astype(int) * u["unit_type"].map(ut["personnel"]).astype(int)
-        cost = u["units"].astype(int) * u["unit_type"].map(ut["annual_cost_musd"]).astype(float) * u["nation"].map(data.nations["cost_factor"]).astype(float)
-        filled = u.groupby(["unit_type", "sector"])["units"].sum()
-        by_nation = personnel.groupby(u["nation"]).sum()
-        cost_by_nation = cost.groupby(u["nation"]).sum()
-        domain = u["unit_type"].map(ut["domain"])
-        planned = {"force": int(personnel.sum()), **{d: int(personnel[domain == d].sum()) for d in ("land", "sea", "air")}}
-    else:
-        filled, by_nation, cost_by_nation = pd.Series(dtype=int), pd.Series(dtype=int), pd.Series(dtype=float)
-        planned = {"force": 0, "land": 0, "sea": 0, "air": 0}
+    u = units[units["units"] != 0] if len(units) else units
+    period = u["period"].astype(int) if "period" in u else pd.Series(1, index=u.index, dtype=int)  # without the column: one period
     req = data.requirements
-    score = 0
-    for unit_type, sector, need, weight, per_unit in zip(req["unit_type"], req["sector"], req["min_units"], req["weight"], req["personnel"]):
-        short = max(0, int(need) - int(filled.get((unit_type, sector), 0)))
-        score += int(weight) * int(per_unit) * short
-    for scope, done in planned.items():
-        score += max(0, int(sc.target(scope)) - done)
-    nations = data.nations.index
-    p = by_nation.reindex(nations, fill_value=0).astype(float)
-    fair = data.nations["fair_personnel"].astype(float)
-    stage2 = (sc.weight_cost * float(cost_by_nation.sum())
-              + sc.weight_fairness * float((p - fair).abs().sum())
-              + sc.weight_nations * int((p > 0).sum()))
+    targets = data.targets
+    fair_all = data.nation_periods
+    score, stage2 = 0, 0.0
+    for t in data.period_list:
+        mine = u[period == t] if len(u) else u
+        if len(mine):
+            personnel = mine["units"].astype(int) * mine["unit_type"].map(ut["personnel"]).astype(int)
+            cost = mine["units"].astype(int) * mine["unit_type"].map(ut["annual_cost_musd"]).astype(float) * mine["nation"].map(data.nations["cost_factor"]).astype(float)
+            filled = mine.groupby(["unit_type", "sector"])["units"].sum()
+            by_nation = personnel.groupby(mine["nation"]).sum()
+            cost_by_nation = cost.groupby(mine["nation"]).sum()
+            domain = mine["unit_type"].map(ut["domain"])
+            planned = {"force": int(personnel.sum()), **{d: int(personnel[domain == d].sum()) for d in ("land", "sea", "air")}}
+        else:
+            filled, by_nation, cost_by_nation = pd.Series(dtype=int), pd.Series(dtype=int), pd.Series(dtype=float)
+            planned = {"force": 0, "land": 0, "sea": 0, "air": 0}
+        for unit_type, sector, need, weight, per_unit, first, last in zip(
+                req["unit_type"], req["sector"], req["min_units"], req["weight"], req["personnel"], req["from_period"], req["until_period"]):
+            if int(first) <= t <= int(last):
+                short = max(0, int(need) - int(filled.get((unit_type, sector), 0)))
+                score += int(weight) * int(per_unit) * short
+        target = targets[targets["period"] == t].set_index("scope")["target"]
+        for scope, done in planned.items():
+            score += max(0, int(target[scope]) - done)
+        nations = data.nations.index
+        p = by_nation.reindex(nations, fill_value=0).astype(float)
+        fair = fair_all[fair_all["period"] == t].set_index("nation")["fair_personnel"].reindex(nations).astype(float)
+        stage2 += (sc.weight_cost * float(cost_by_nation.sum())
+                   + sc.weight_fairness * float((p - fair).abs().sum())
+                   + sc.weight_nations * int((p > 0).sum()))
+    if data.periods > 1 and sc.weight_churn > 0 and len(u):
+        held = u.groupby(["nation", "unit_type", "sector", period.rename("period")])["units"].sum().astype(int).to_dict()
+        churn = 0
+        for (n, unit_type, sector, t), v in held.items():  # each change counted once, at its later period
+            if t >= 2:
+                churn += abs(v - held.get((n, unit_type, sector, t - 1), 0))
+            if t < data.periods and (n, unit_type, sector, t + 1) not in held:
+                churn += v  # the units leave in t + 1
+        stage2 += sc.weight_churn * churn
     return float(score), float(stage2)
 
 

@@ -4,10 +4,15 @@
 frozen :class:`PlanningData`.  Everything the model iterates over is
 precomputed here as a table, so the model never filters a Cartesian product:
 
-- ``triples``: the (nation, unit_type, sector) placements that can hold a unit
-  at all: nation eligible (H1), pledge > 0 (H2), sector risk allowed (H3), no
-  caveat (H10), on a requirement line, with the tight upper bound on units;
-- ``lead_candidates``: (nation, sector) pairs that may lead a needs_lead sector.
+- ``triples``: the (nation, unit_type, sector, period) placements that can hold a
+  unit at all: nation eligible and available in the period (H1), pledge > 0
+  (H2), sector risk allowed (H3), no caveat (H10), on a requirement line that
+  applies in the period, with the tight upper bound on units;
+- ``lead_candidates``: (nation, sector, period) that may lead a needs_lead sector.
+
+Contract section 5 (time): everything is per period t = 1 … ``periods``, in
+period order; with one period every table holds period 1 only, and the model
+built from it is the one of sections 1–4.
 """
 
 from __future__ import annotations
@@ -31,15 +36,17 @@ SCOPES = ("force", *DOMAINS)  # personnel targets: the whole force and each doma
 class PlanningData:
     """Everything a solve needs, validated and indexed.  Tables are in workbook order."""
 
-    scenario: Scenario
-    nations: pd.DataFrame  # index nation; contract columns + eligible, ineligible_reason, cap_personnel, fair_personnel
+    scenario: Scenario  # period 1's view of the Scenario (section 5); ``scenario_given`` is as written
+    nations: pd.DataFrame  # index nation; contract columns + cap_personnel, min_personnel, and period 1's eligible, ineligible_reason, fair_personnel
     unit_types: pd.DataFrame  # index unit_type
     sectors: pd.DataFrame  # index sector
     pledges: pd.DataFrame  # nation, unit_type, max_units
     requirements: pd.DataFrame  # one row per line: unit_type, sector, min_units, max_units, priority, domain, personnel, weight
     caveats: pd.DataFrame  # nation, sector, unit_type, note (blank = every)
-    triples: pd.DataFrame  # nation, unit_type, sector, upper_bound, personnel, cost_musd (per unit, for that nation), domain
-    lead_candidates: pd.DataFrame  # nation, sector, max_personnel (most the nation can place there)
+    triples: pd.DataFrame  # nation, unit_type, sector, period, upper_bound, personnel, cost_musd (per unit, for that nation), domain
+    lead_candidates: pd.DataFrame  # nation, sector, period, max_personnel (most the nation can place there in that period)
+    nation_periods: pd.DataFrame  # nation, period, eligible, ineligible_reason, fair_personnel (period-major)
+    targets: pd.DataFrame  # period, scope, target (every period × SCOPES)
     source_name: str = ""
     source_sha256: str = ""
     scenario_given: Scenario | None = None  # the Scenario as written; ``scenario`` is period 1's view of it (section 5)
@@ -47,6 +54,31 @@ class PlanningData:
     # Options of the analyses (optimizer.analysis), off in a plain plan:
     reserve_priority: int | None = None  # earmark backfill reserves on lines of this priority or more essential
     fairness_cap: float | None = None  # stage 2: Σ|P[n] − fair[n]| ≤ this (ε-constraint of the trade-off curve)
+
+    @property
+    def periods(self) -> int:
+        """T, the number of periods planned (section 5; 1 = the plan of sections 1–4)."""
+        return int((self.scenario_given or self.scenario).periods)
+
+    @property
+    def period_list(self) -> list[int]:
+        return list(range(1, self.periods + 1))
+
+    def period_label(self, period: int) -> str:
+        """``YYYY-MM`` of the period's first month when start_month is given, else ``P<period>`` (section 5)."""
+        sc = self.scenario_given or self.scenario
+        if not sc.start_month:
+            return f"P{period}"
+        year, month = (int(v) for v in sc.start_month.split("-"))
+        months = year * 12 + (month - 1) + (period - 1) * int(sc.period_months)
+        return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+    def dwell(self, nation: str) -> int:
+        return int(self.nations.at[nation, "dwell_periods"])
+
+    def line_periods(self, line) -> range:
+        """The periods a requirement line (a row of ``requirements``) applies in."""
+        return range(int(line["from_period"]), int(line["until_period"]) + 1)
 
     @property
     def eligible_nations(self) -> list[str]:
@@ -57,8 +89,10 @@ class PlanningData:
         return list(self.sectors.index[self.sectors["needs_lead"]])
 
 
-def eligibility(nations: pd.DataFrame, scenario: Scenario) -> pd.Series:
-    """Why each nation is excluded under H1 ('' when eligible)."""
+def eligibility(nations: pd.DataFrame, scenario: Scenario, period: int = 1) -> pd.Series:
+    """Why each nation is excluded under H1 in ``period`` ('' when eligible): its status,
+    each condition as it holds in ``scenario`` (that period's view), and its
+    availability (section 5: ``available_from`` … ``available_until``)."""
     reasons = []
     for n in _records(nations):
         why = []
@@ -70,6 +104,10 @@ def eligibility(nations: pd.DataFrame, scenario: Scenario) -> pd.Series:
             why.append("requires a UN mandate")
         if n["requires_us_backstop"] and not scenario.us_backstop:
             why.append("requires a US backstop")
+        if period < int(n["available_from"]):
+            why.append(f"not available before period {int(n['available_from'])}")
+        if not is_blank(n["available_until"]) and period > int(n["available_until"]):
+            why.append(f"not available after period {int(n['available_until'])}")
         reasons.append("; ".join(why))
     return pd.Series(reasons, index=nations.index, dtype=object)
 
@@ -134,26 +172,37 @@ def in_period(scenario: Scenario, phases: pd.DataFrame | None, period: int) -> S
 
 
 def build_planning_data(raw: RawTables, *, source_name: str = "", source_sha256: str = "") -> PlanningData:
-    """Derive eligibility, caps, fair shares and the sparse index sets from validated tables."""
+    """Derive eligibility, caps, fair shares and the sparse index sets from validated tables.
+
+    Per period t (section 5): the Scenario as it holds in t (:func:`in_period`),
+    the nations eligible and available in t, their fair shares of t's force
+    target, the lines that apply in t, and the placements and lead candidates
+    of t, each presolved on its own.  Tables are period-major (all of period 1,
+    then period 2 …), so one period gives exactly the tables of sections 1–4.
+    """
     t = raw.tables
     given = Scenario(**raw.scenario)
-    scenario = in_period(given, t.get("Phases"), 1)  # one period: the plan is period 1's
+    periods = list(range(1, given.periods + 1))
+    phases = t.get("Phases")
+    views = {p: in_period(given, phases, p) for p in periods}
+    scenario = views[1]  # the Scenario of period 1: what parameters constant over time are read from
 
     unit_types = t["UnitTypes"].drop(columns="_row").set_index("unit_type")
     sectors = t["Sectors"].drop(columns="_row").set_index("sector")
     sectors["needs_lead"] = sectors["needs_lead"].astype(bool)
 
     nations = t["Nations"].drop(columns="_row").set_index("nation")
-    nations["ineligible_reason"] = eligibility(nations, scenario)
-    nations["eligible"] = nations["ineligible_reason"] == ""
+    nations["available_from"] = nations["available_from"].fillna(1).astype(int)
+    nations["dwell_periods"] = nations["dwell_periods"].fillna(0).astype(int)
+    nation_periods = pd.concat([_nations_in(nations, views[p], p) for p in periods], ignore_index=True)
+    first = nation_periods[nation_periods["period"] == 1].set_index("nation")
+    nations["ineligible_reason"] = first["ineligible_reason"]  # period 1's, as the one-period plan reads them
+    nations["eligible"] = first["eligible"]
     nations["cap_personnel"] = [
         personnel_cap(n["active_personnel"], n["max_personnel"], scenario.sustainable_share) for n in _records(nations)
     ]
-    eligible_gdp = nations.loc[nations["eligible"], "gdp_busd"].sum()
-    nations["fair_personnel"] = [
-        scenario.force_target * n["gdp_busd"] / eligible_gdp if n["eligible"] and eligible_gdp > 0 else 0.0
-        for n in _records(nations)
-    ]
+    nations["fair_personnel"] = first["fair_personnel"]
+    nations["min_personnel"] = nations["min_personnel"].fillna(0).astype(int)
 
     pledges = t["Pledges"].drop(columns="_row").reset_index(drop=True)
     caveats = t["Caveats"].drop(columns="_row").reset_index(drop=True)
@@ -163,17 +212,29 @@ def build_planning_data(raw: RawTables, *, source_name: str = "", source_sha256:
     requirements["personnel"] = requirements["unit_type"].map(unit_types["personnel"]).astype(int)
     requirements["weight"] = requirements["priority"].map(PRIORITY_WEIGHT).astype(int)
     requirements["risk"] = requirements["sector"].map(sectors["risk"]).astype(int)
+    requirements["from_period"] = requirements["from_period"].fillna(1).astype(int)
+    requirements["until_period"] = requirements["until_period"].fillna(len(periods)).astype(int)
 
-    nations["min_personnel"] = nations["min_personnel"].fillna(0).astype(int)
-    triples = _valid_triples(nations, unit_types, sectors, pledges, requirements, caveats)
-    # Two presolve reductions, repeated until nothing changes (each can enable the other):
-    while True:
-        before = len(triples)
-        triples = _drop_unreachable_minimums(nations, triples)
-        lead_candidates = _lead_candidates(nations, sectors, triples)
-        triples = _drop_leaderless(sectors, triples, lead_candidates)
-        if len(triples) == before:
-            break
+    targets = pd.DataFrame(
+        [{"period": p, "scope": g, "target": int(views[p].target(g))} for p in periods for g in SCOPES],
+        columns=["period", "scope", "target"],
+    )
+
+    triples_by_period, leads_by_period = [], []
+    for p in periods:
+        in_p = nations.assign(eligible=nation_periods.loc[nation_periods["period"] == p].set_index("nation")["eligible"])
+        lines = requirements[(requirements["from_period"] <= p) & (requirements["until_period"] >= p)]
+        triples = _valid_triples(in_p, unit_types, sectors, pledges, lines, caveats)
+        # Two presolve reductions, repeated until nothing changes (each can enable the other):
+        while True:
+            before = len(triples)
+            triples = _drop_unreachable_minimums(in_p, triples)
+            lead_candidates = _lead_candidates(in_p, sectors, triples)
+            triples = _drop_leaderless(sectors, triples, lead_candidates)
+            if len(triples) == before:
+                break
+        triples_by_period.append(_with_period(triples, p, after="sector"))
+        leads_by_period.append(_with_period(lead_candidates, p, after="sector"))
 
     return PlanningData(
         scenario=scenario,
@@ -183,13 +244,37 @@ def build_planning_data(raw: RawTables, *, source_name: str = "", source_sha256:
         pledges=pledges,
         requirements=requirements,
         caveats=caveats,
-        triples=triples,
-        lead_candidates=lead_candidates,
+        triples=pd.concat(triples_by_period, ignore_index=True),
+        lead_candidates=pd.concat(leads_by_period, ignore_index=True),
+        nation_periods=nation_periods,
+        targets=targets,
         source_name=source_name,
         source_sha256=source_sha256,
         warnings=tuple(raw.warnings),
         scenario_given=given,
     )
+
+
+def _nations_in(nations: pd.DataFrame, scenario: Scenario, period: int) -> pd.DataFrame:
+    """H1 and the fair shares in one period: nation, period, eligible, ineligible_reason, fair_personnel.
+
+    fair[n,t] = F_t·gdp[n] / Σ_{m ∈ E_t} gdp[m] for n ∈ E_t, else 0 (section 5: from t's force target and E_t).
+    """
+    reason = eligibility(nations, scenario, period)
+    eligible = reason == ""
+    eligible_gdp = nations.loc[eligible, "gdp_busd"].sum()
+    fair = [scenario.force_target * g / eligible_gdp if ok and eligible_gdp > 0 else 0.0
+            for g, ok in zip(nations["gdp_busd"], eligible)]
+    return pd.DataFrame({"nation": nations.index, "period": period, "eligible": eligible.values,
+                         "ineligible_reason": pd.Series(reason.values, dtype=object), "fair_personnel": fair})
+
+
+def _with_period(frame: pd.DataFrame, period: int, *, after: str) -> pd.DataFrame:
+    """``frame`` with a ``period`` column right after column ``after``."""
+    out = frame.copy()
+    out.insert(list(out.columns).index(after) + 1, "period", period)
+    out["period"] = out["period"].astype(int)
+    return out
 
 
 def _valid_triples(nations, unit_types, sectors, pledges, requirements, caveats) -> pd.DataFrame:

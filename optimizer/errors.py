@@ -47,3 +47,13 @@ class InputError(Exception):
         n = len(self.issues)
         head = f"The input was rejected: {n} problem{'s' if n != 1 else ''} found."
         return "\n".join([head, *(f"  - {i}" for i in self.issues)])
+
+
+class OverTimeNotAnalysed(ValueError):
+    """An analysis was asked of inputs planned over several periods (contract section 5); the
+    analyses plan one period in this version, and say so rather than judge a plan by one period."""
+
+    def __init__(self, periods: int):
+        self.periods = periods
+        super().__init__(f"the analyses (why the gaps, stress, frontiers) plan one period in this version, and these inputs plan "
+                         f"{periods} periods: set periods to 1 to analyse one period; the plan itself covers all {periods}")

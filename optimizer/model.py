@@ -42,26 +42,30 @@ from optimizer.data import SCOPES, PlanningData
 class ModelIndex:
     """Sparse groupings of the placements, computed once from a placements table.
 
-    ``upper_bound`` is each placement's bound: rows are written only where
-    these bounds say they can bind.
+    A placement is k = (n, u, s, t): nation, unit type, sector, period.  Each
+    grouping is keyed by the names it is about plus the period, so rows are
+    too (``personnel_cap[France,1]``).  ``upper_bound`` is each placement's
+    bound: rows are written only where these bounds say they can bind.
     """
 
-    triples: list[tuple[str, str, str]]
+    triples: list[tuple[str, str, str, int]]
     upper_bound: dict[tuple, int]
     personnel: dict[tuple, int]
     cost: dict[tuple, float]
-    by_nation: dict[str, list[tuple]]
-    by_pledge: dict[tuple[str, str], list[tuple]]
-    by_line: dict[tuple[str, str], list[tuple]]
-    by_sector: dict[str, list[tuple]]
-    by_nation_sector: dict[tuple[str, str], list[tuple]]
-    by_scope: dict[str, list[tuple]]
-    lead_candidates: list[tuple[str, str]]
+    by_nation: dict[tuple[str, int], list[tuple]]
+    by_pledge: dict[tuple[str, str, int], list[tuple]]
+    by_line: dict[tuple[str, str, int], list[tuple]]
+    by_sector: dict[tuple[str, int], list[tuple]]
+    by_nation_sector: dict[tuple[str, str, int], list[tuple]]
+    by_scope: dict[tuple[str, int], list[tuple]]
+    lead_candidates: list[tuple[str, str, int]]
+    periods: list[int]
 
 
 def index_placements(data: PlanningData) -> ModelIndex:
     t = data.triples
-    keys = list(zip(t["nation"].tolist(), t["unit_type"].tolist(), t["sector"].tolist()))
+    keys = list(zip(t["nation"].tolist(), t["unit_type"].tolist(), t["sector"].tolist(), (int(p) for p in t["period"].tolist())))
+    lc = data.lead_candidates
     idx = ModelIndex(
         triples=keys,
         upper_bound=dict(zip(keys, (int(v) for v in t["upper_bound"].tolist()))),
@@ -73,17 +77,18 @@ def index_placements(data: PlanningData) -> ModelIndex:
         by_sector=defaultdict(list),
         by_nation_sector=defaultdict(list),
         by_scope=defaultdict(list),
-        lead_candidates=list(zip(data.lead_candidates["nation"], data.lead_candidates["sector"])),
+        lead_candidates=list(zip(lc["nation"], lc["sector"], (int(p) for p in lc["period"]))),
+        periods=data.period_list,
     )
     for key, domain in zip(keys, t["domain"].tolist()):
-        n, u, s = key
-        idx.by_nation[n].append(key)
-        idx.by_pledge[(n, u)].append(key)
-        idx.by_line[(u, s)].append(key)
-        idx.by_sector[s].append(key)
-        idx.by_nation_sector[(n, s)].append(key)
-        idx.by_scope["force"].append(key)
-        idx.by_scope[domain].append(key)
+        n, u, s, p = key
+        idx.by_nation[(n, p)].append(key)
+        idx.by_pledge[(n, u, p)].append(key)
+        idx.by_line[(u, s, p)].append(key)
+        idx.by_sector[(s, p)].append(key)
+        idx.by_nation_sector[(n, s, p)].append(key)
+        idx.by_scope[("force", p)].append(key)
+        idx.by_scope[(domain, p)].append(key)
     return idx
 
 
@@ -93,10 +98,10 @@ class ModelValues:
 
     ub[k]                 bound of placement k
     pledge[n,u]           units pledged
-    reach[n]              R[n] = min(cap[n], Σ_k ub·p): the most n can send
-    sector_reach[n,s]     M[n,s] = min(cap[n], Σ_u ub·p): the most n can place in s
-    fair[n]               GDP fair share (0 when not eligible)
-    unplaced_fair         Σ fair[n] over nations without placements
+    reach[n,t]            R[n,t] = min(cap[n], Σ_k ub·p over n's placements in t): the most n can send in t
+    sector_reach[n,s,t]   M[n,s,t] = min(cap[n], Σ_u ub·p): the most n can place in s in t
+    fair[n,t]             GDP fair share of period t (0 when not eligible in t)
+    unplaced_fair         Σ_t Σ fair[n,t] over nations without placements in t
     """
 
     ub: dict
@@ -112,18 +117,19 @@ def model_values(data: PlanningData, idx: ModelIndex) -> ModelValues:
     ub = dict(idx.upper_bound)
     pledged = {(n, u): int(q) for n, u, q in zip(data.pledges["nation"], data.pledges["unit_type"], data.pledges["max_units"])}
     cap = data.nations["cap_personnel"]
-    fair = data.nations["fair_personnel"]
+    np_ = data.nation_periods
+    fair = {(n, int(p)): float(f) for n, p, f in zip(np_["nation"], np_["period"], np_["fair_personnel"])}
 
     def reach_of(keys, n):
         return min(int(cap[n]), sum(ub[k] * idx.personnel[k] for k in keys))
 
     return ModelValues(
         ub=ub,
-        pledge={pair: pledged.get(pair, 0) for pair in idx.by_pledge},
-        reach={n: reach_of(keys, n) for n, keys in idx.by_nation.items()},
-        sector_reach={ns: reach_of(keys, ns[0]) for ns, keys in idx.by_nation_sector.items()},
-        fair={n: float(fair[n]) for n in idx.by_nation},
-        unplaced_fair=float(sum(fair[n] for n in data.nations.index if n not in idx.by_nation)),
+        pledge={(n, u): pledged.get((n, u), 0) for n, u, _ in idx.by_pledge},
+        reach={nt: reach_of(keys, nt[0]) for nt, keys in idx.by_nation.items()},
+        sector_reach={nst: reach_of(keys, nst[0]) for nst, keys in idx.by_nation_sector.items()},
+        fair={nt: fair[nt] for nt in idx.by_nation},
+        unplaced_fair=float(sum(f for nt, f in fair.items() if nt not in idx.by_nation)),
     )
 
 
@@ -160,175 +166,222 @@ def _personnel_terms(m, keys, sign: int = 1) -> list:
 
 
 def add_unit_variables(m, data: PlanningData) -> None:
-    """x[n,u,s] ∈ {0, …, ub[n,u,s]} for (n,u,s) ∈ T.
+    """x[n,u,s,t] ∈ {0, …, ub[n,u,s,t]} for (n,u,s,t) ∈ T.
 
     ub = min(pledge[n,u], max[u,s], ⌊cap[n]/p[u]⌋, ⌊budget[n]/c[n,u]⌋): the
     tightest bound each single constraint family implies on its own.
     """
-    m.placements = pyo.Set(initialize=m.idx.triples, dimen=3, ordered=True)
-    m.units = pyo.Var(m.placements, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.ub[(n, u, s)]))
+    m.placements = pyo.Set(initialize=m.idx.triples, dimen=4, ordered=True)
+    m.units = pyo.Var(m.placements, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s, t: (0, m.ub[(n, u, s, t)]))
 
 
 # ------------------------------------------------------------- hard constraints
 
 
-def define_pledge_limits(m, data: PlanningData) -> None:
-    """H2 ``pledge_limit[n,u]``: Σ_s x[n,u,s] ≤ pledge[n,u] for every pledge spread over two or more lines.
+def rotation_windows(data: PlanningData, idx: ModelIndex) -> dict[tuple[str, str, int], list[tuple]]:
+    """H2 over time: the windows ``(n, u, t)`` → placements of Σ_{τ=t…t+d[n]} Σ_s x[n,u,s,τ], those that can bind.
 
-    A pledge with a single placement is already enforced by that variable's
-    bound; so is one whose placements' bounds cannot add up to more than it
+    Windows start at t = 1 … max(1, T − d): a window cut short by the horizon
+    ([t, T] with t > T − d) holds a subset of the placements of the window
+    starting at T − d.  A window is also left out when its placements are
+    those of its left neighbour or fewer, or strictly fewer than its right
+    neighbour's (a period without placements of (n, u) at one end); such a
+    window's sum is at most its neighbour's.  And, as for every family, a
+    window is written only where the placements' bounds can exceed the pledge.
+    With one period, or d = 0, the windows are the single periods: H2 as in
+    section 2, period by period.
+    """
+    last = idx.periods[-1]
+    by_pair = defaultdict(dict)
+    for (n, u, t), keys in idx.by_pledge.items():
+        by_pair[(n, u)][t] = keys
+    rows = {}
+    for t in idx.periods:
+        for (n, u), at in by_pair.items():
+            d = data.dwell(n)
+            starts = max(1, last - d)
+            if t > starts:
+                continue
+            held = [p for p in range(t, min(last, t + d) + 1) if p in at]
+            if not held:
+                continue
+            left = set(p for p in range(t - 1, min(last, t - 1 + d) + 1) if p in at) if t > 1 else None
+            right = set(p for p in range(t + 1, min(last, t + 1 + d) + 1) if p in at) if t < starts else None
+            if (left is not None and set(held) <= left) or (right is not None and set(held) < right):
+                continue
+            keys = [k for p in held for k in at[p]]
+            rows[(n, u, t)] = keys
+    return rows
+
+
+def define_pledge_limits(m, data: PlanningData) -> None:
+    """H2 ``pledge_limit[n,u,t]``: Σ_{τ=t…min(T,t+d[n])} Σ_s x[n,u,s,τ] ≤ pledge[n,u] (section 5's rotation rule).
+
+    Each pledged unit deploys one period, then rests d[n] = dwell_periods
+    (``docs/model.md`` proves the window rule is exactly that).  The windows
+    that can bind are :func:`rotation_windows`; a window of a single
+    placement is already that variable's bound.
     """
     _declare(m, "pledge_limit", {
-        pair: _linear((1, m.units[k]) for k in keys) <= m.pledge[pair]
-        for pair, keys in m.idx.by_pledge.items()
-        if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > m.pledge[pair]
+        window: _linear((1, m.units[k]) for k in keys) <= m.pledge[window[:2]]
+        for window, keys in rotation_windows(data, m.idx).items()
+        if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > m.pledge[window[:2]]
     })
 
 
 def define_personnel_caps(m, data: PlanningData) -> None:
-    """H4 ``personnel_cap[n]``: P[n] ≤ cap[n] = min(max_personnel[n], ⌊sustainable_share·active_personnel[n]⌋).
+    """H4 ``personnel_cap[n,t]``: P[n,t] ≤ cap[n] = min(max_personnel[n], ⌊sustainable_share·active_personnel[n]⌋).
 
     Written only where the placements' bounds could exceed the cap.
     """
     cap = data.nations["cap_personnel"]
     _declare(m, "personnel_cap", {
-        n: _linear(_personnel_terms(m, keys)) <= int(cap[n])
-        for n, keys in m.idx.by_nation.items()
+        (n, t): _linear(_personnel_terms(m, keys)) <= int(cap[n])
+        for (n, t), keys in m.idx.by_nation.items()
         if sum(m.idx.upper_bound[k] * m.idx.personnel[k] for k in keys) > cap[n]
     })
 
 
 def define_minimum_contributions(m, data: PlanningData) -> None:
-    """H5: P[n] = 0 or P[n] ≥ min_personnel[n], with y[n] ∈ {0,1} "n takes part".
+    """H5: P[n,t] = 0 or P[n,t] ≥ min_personnel[n], with y[n,t] ∈ {0,1} "n takes part in t".
 
-        minimum_contribution[n]:  P[n] − min_personnel[n]·y[n] ≥ 0
-        takes_part_reach[n]:      P[n] − R[n]·y[n] ≤ 0,    R[n] = min(cap[n], Σ ub·p)
+        minimum_contribution[n,t]:  P[n,t] − min_personnel[n]·y[n,t] ≥ 0
+        takes_part_reach[n,t]:      P[n,t] − R[n,t]·y[n,t] ≤ 0,    R[n,t] = min(cap[n], Σ ub·p)
 
-    y[n] is created for every nation with placements when the nation count
-    is weighted in stage 2 (weight_nations > 0), else only where
-    min_personnel[n] > 0.  R[n] is the most n can send, so the upper link
-    cuts off nothing.
+    y[n,t] is created for every nation with placements in t when the nation
+    count is weighted in stage 2 (weight_nations > 0), else only where
+    min_personnel[n] > 0.  R[n,t] is the most n can send in t, so the upper
+    link cuts off nothing.
     """
     minimum = data.nations["min_personnel"]
     count_nations = data.scenario.weight_nations > 0
-    needed = [n for n in m.idx.by_nation if count_nations or minimum[n] > 0]
+    needed = [nt for nt in m.idx.by_nation if count_nations or minimum[nt[0]] > 0]
     m.takes_part = pyo.Var(needed, domain=pyo.Binary)
     _declare(m, "minimum_contribution", {
-        n: _linear([*_personnel_terms(m, m.idx.by_nation[n]), (-int(minimum[n]), m.takes_part[n])]) >= 0
-        for n in needed if minimum[n] > 0
+        nt: _linear([*_personnel_terms(m, m.idx.by_nation[nt]), (-int(minimum[nt[0]]), m.takes_part[nt])]) >= 0
+        for nt in needed if minimum[nt[0]] > 0
     })
     _declare(m, "takes_part_reach", {
-        n: _linear([*_personnel_terms(m, m.idx.by_nation[n]), (-m.reach[n], m.takes_part[n])]) <= 0 for n in needed
+        nt: _linear([*_personnel_terms(m, m.idx.by_nation[nt]), (-m.reach[nt], m.takes_part[nt])]) <= 0 for nt in needed
     })
 
 
 def define_budgets(m, data: PlanningData) -> None:
-    """H6 ``budget[n]``: Σ_{u,s} c[n,u]·x[n,u,s] ≤ budget[n] where a budget is given and could bind."""
+    """H6 ``budget[n,t]``: Σ_{u,s} c[n,u]·x[n,u,s,t] ≤ budget[n] where a budget is given and could bind (each period)."""
     budget = data.nations["budget_musd"]
     rows = {}
-    for n, keys in m.idx.by_nation.items():
+    for (n, t), keys in m.idx.by_nation.items():
         b = budget[n]
         if b is None or b != b:  # blank (None or NaN): no budget
             continue
         if sum(m.idx.upper_bound[k] * m.idx.cost[k] for k in keys) > b:
-            rows[n] = _linear((m.idx.cost[k], m.units[k]) for k in keys) <= float(b)
+            rows[(n, t)] = _linear((m.idx.cost[k], m.units[k]) for k in keys) <= float(b)
     _declare(m, "budget", rows)
 
 
 def define_interoperability(m, data: PlanningData) -> None:
-    """H7: at most K = max_nations_per_sector distinct nations hold units in a sector.
+    """H7: at most K = max_nations_per_sector distinct nations hold units in a sector, each period.
 
-        presence_link[n,u,s]:  x[n,u,s] − ub[n,u,s]·z[n,s] ≤ 0     for (n,u,s) ∈ T
-        interoperability[s]:   Σ_n z[n,s] ≤ K
+        presence_link[n,u,s,t]:  x[n,u,s,t] − ub[n,u,s,t]·z[n,s,t] ≤ 0     for (n,u,s,t) ∈ T
+        interoperability[s,t]:   Σ_n z[n,s,t] ≤ K
 
-    z[n,s] ∈ {0,1} "n holds units in s", created only for sectors where more
-    than K nations have placements (elsewhere the limit cannot bind).  The
-    per-placement link is the disaggregated (tighter) form.
+    z[n,s,t] ∈ {0,1} "n holds units in s in t", created only where more
+    than K nations have placements in s in t (elsewhere the limit cannot
+    bind).  The per-placement link is the disaggregated (tighter) form.
     """
     limit = data.scenario.max_nations_per_sector
     m.present_pairs = []
     if limit is not None:
-        for s, keys in m.idx.by_sector.items():
+        for (s, t), keys in m.idx.by_sector.items():
             nations = list(dict.fromkeys(k[0] for k in keys))
             if len(nations) > limit:
-                m.present_pairs.extend((n, s) for n in nations)
+                m.present_pairs.extend((n, s, t) for n in nations)
     m.present = pyo.Var(m.present_pairs, domain=pyo.Binary)
     by_sector = defaultdict(list)
-    for n, s in m.present_pairs:
-        by_sector[s].append(n)
+    for n, s, t in m.present_pairs:
+        by_sector[(s, t)].append(n)
     _declare(m, "presence_link", {
-        k: _linear([(1, m.units[k]), (-m.ub[k], m.present[n, s])]) <= 0
-        for n, s in m.present_pairs for k in m.idx.by_nation_sector[(n, s)]
+        k: _linear([(1, m.units[k]), (-m.ub[k], m.present[nst])]) <= 0
+        for nst in m.present_pairs for k in m.idx.by_nation_sector[nst]
     })
-    _declare(m, "interoperability", {s: _linear((1, m.present[n, s]) for n in nations) <= limit for s, nations in by_sector.items()})
+    _declare(m, "interoperability", {st: _linear((1, m.present[n, *st]) for n in nations) <= limit for st, nations in by_sector.items()})
 
 
 def define_leads(m, data: PlanningData) -> None:
-    """H8: each needs_lead sector holding units has exactly one lead nation.
+    """H8: each needs_lead sector holding units in a period has exactly one lead nation in it.
 
-    With lead[n,s] ∈ {0,1} for the candidates C (eligible, can_lead, with
-    placements in s) and v[n,s] ≥ 0 the personnel n provides as lead:
+    With lead[n,s,t] ∈ {0,1} for the candidates C (eligible in t, can_lead,
+    with placements in s in t) and v[n,s,t] ≥ 0 the personnel n provides as lead:
 
-        one_lead[s]:               Σ_n lead[n,s] ≤ 1                                  (at most one)
-        lead_needed[n',u,s]:       x[n',u,s] − ub[n',u,s]·Σ_n lead[n,s] ≤ 0           (units need a lead)
-        lead_holds_units[n,s]:     lead[n,s] − Σ_u x[n,u,s] ≤ 0                       (the lead holds units)
-        lead_personnel_held[n,s]:  v[n,s] − P[n,s] ≤ 0                                (v = P[n,s] of the lead,
-        lead_personnel_link[n,s]:  v[n,s] − M[n,s]·lead[n,s] ≤ 0                       else 0)
-        lead_share[s]:             Σ_n v[n,s] − lead_share·P[s] ≥ 0                   (the lead's share)
-        one_sector_per_lead[n]:    Σ_s lead[n,s] ≤ 1                                  (a nation leads one sector)
+        one_lead[s,t]:               Σ_n lead[n,s,t] ≤ 1                                  (at most one)
+        lead_needed[n',u,s,t]:       x[n',u,s,t] − ub[n',u,s,t]·Σ_n lead[n,s,t] ≤ 0       (units need a lead)
+        lead_holds_units[n,s,t]:     lead[n,s,t] − Σ_u x[n,u,s,t] ≤ 0                     (the lead holds units)
+        lead_personnel_held[n,s,t]:  v[n,s,t] − P[n,s,t] ≤ 0                              (v = P[n,s,t] of the lead,
+        lead_personnel_link[n,s,t]:  v[n,s,t] − M[n,s,t]·lead[n,s,t] ≤ 0                   else 0)
+        lead_share[s,t]:             Σ_n v[n,s,t] − lead_share·P[s,t] ≥ 0                 (the lead's share)
+        one_sector_per_lead[n,t]:    Σ_s lead[n,s,t] ≤ 1                                  (a nation leads one sector)
 
-    M[n,s] is the most n can place in s (bounds and cap), so the link cuts
-    nothing off.  Placements in a needs_lead sector without candidates were
-    removed in the data layer.  Sectors without needs_lead get no lead.
+    M[n,s,t] is the most n can place in s in t (bounds and cap), so the link
+    cuts nothing off.  Placements in a needs_lead sector without candidates
+    were removed in the data layer.  Sectors without needs_lead get no lead.
     """
     m.lead_pairs = list(m.idx.lead_candidates)
     m.lead = pyo.Var(m.lead_pairs, domain=pyo.Binary)
-    m.lead_personnel = pyo.Var(m.lead_pairs, domain=pyo.NonNegativeReals, bounds=lambda _, n, s: (0, m.sector_reach[(n, s)]))
+    m.lead_personnel = pyo.Var(m.lead_pairs, domain=pyo.NonNegativeReals, bounds=lambda _, n, s, t: (0, m.sector_reach[(n, s, t)]))
     by_sector, by_nation = defaultdict(list), defaultdict(list)
-    for n, s in m.lead_pairs:
-        by_sector[s].append(n)
-        by_nation[n].append(s)
+    for n, s, t in m.lead_pairs:
+        by_sector[(s, t)].append(n)
+        by_nation[(n, t)].append(s)
     share = data.scenario.lead_share
 
-    def leads_in(s):
-        return [m.lead[n, s] for n in by_sector[s]]
+    def leads_in(st):
+        return [m.lead[n, *st] for n in by_sector[st]]
 
-    _declare(m, "one_lead", {s: _linear((1, lead) for lead in leads_in(s)) <= 1 for s in by_sector})
+    _declare(m, "one_lead", {st: _linear((1, lead) for lead in leads_in(st)) <= 1 for st in by_sector})
     _declare(m, "lead_needed", {
-        k: _linear([(1, m.units[k]), *((-m.ub[k], lead) for lead in leads_in(s))]) <= 0
-        for s in by_sector for k in m.idx.by_sector[s]
+        k: _linear([(1, m.units[k]), *((-m.ub[k], lead) for lead in leads_in(st))]) <= 0
+        for st in by_sector for k in m.idx.by_sector[st]
     })
     _declare(m, "lead_holds_units", {
-        (n, s): _linear([(1, m.lead[n, s]), *((-1, m.units[k]) for k in m.idx.by_nation_sector[(n, s)])]) <= 0
-        for n, s in m.lead_pairs
+        nst: _linear([(1, m.lead[nst]), *((-1, m.units[k]) for k in m.idx.by_nation_sector[nst])]) <= 0
+        for nst in m.lead_pairs
     })
     _declare(m, "lead_personnel_held", {
-        (n, s): _linear([(1, m.lead_personnel[n, s]), *_personnel_terms(m, m.idx.by_nation_sector[(n, s)], -1)]) <= 0
-        for n, s in m.lead_pairs
+        nst: _linear([(1, m.lead_personnel[nst]), *_personnel_terms(m, m.idx.by_nation_sector[nst], -1)]) <= 0
+        for nst in m.lead_pairs
     })
     _declare(m, "lead_personnel_link", {
-        (n, s): _linear([(1, m.lead_personnel[n, s]), (-m.sector_reach[(n, s)], m.lead[n, s])]) <= 0
-        for n, s in m.lead_pairs
+        nst: _linear([(1, m.lead_personnel[nst]), (-m.sector_reach[nst], m.lead[nst])]) <= 0
+        for nst in m.lead_pairs
     })
     _declare(m, "lead_share", {
-        s: _linear([*((1, m.lead_personnel[n, s]) for n in nations),
-                    *((-share * m.idx.personnel[k], m.units[k]) for k in m.idx.by_sector[s])]) >= 0
-        for s, nations in by_sector.items() if share > 0
+        st: _linear([*((1, m.lead_personnel[n, *st]) for n in nations),
+                     *((-share * m.idx.personnel[k], m.units[k]) for k in m.idx.by_sector[st])]) >= 0
+        for st, nations in by_sector.items() if share > 0
     })
     _declare(m, "one_sector_per_lead", {
-        n: _linear((1, m.lead[n, s]) for s in sectors) <= 1 for n, sectors in by_nation.items() if len(sectors) > 1
+        nt: _linear((1, m.lead[nt[0], s, nt[1]]) for s in sectors) <= 1 for nt, sectors in by_nation.items() if len(sectors) > 1
     })
+
+
+def active_lines(data: PlanningData):
+    """(unit_type, sector, period, requirement row) for every line in every period it applies in, period-major."""
+    records = list(data.requirements.itertuples())
+    for t in data.period_list:
+        for line in records:
+            if line.from_period <= t <= line.until_period:
+                yield line.unit_type, line.sector, t, line
 
 
 def define_line_limits(m, data: PlanningData) -> None:
-    """H9 ``line_limit[u,s]``: Σ_n x[n,u,s] ≤ max[u,s] where a line maximum is given and could bind."""
+    """H9 ``line_limit[u,s,t]``: Σ_n x[n,u,s,t] ≤ max[u,s] where a line maximum is given and could bind."""
     rows = {}
-    for line in data.requirements.itertuples():
+    for u, s, t, line in active_lines(data):
         if line.max_units is None or line.max_units != line.max_units:
             continue
-        keys = m.idx.by_line.get((line.unit_type, line.sector), [])
+        keys = m.idx.by_line.get((u, s, t), [])
         if len(keys) > 1 and sum(m.idx.upper_bound[k] for k in keys) > line.max_units:
-            rows[(line.unit_type, line.sector)] = _linear((1, m.units[k]) for k in keys) <= int(line.max_units)
+            rows[(u, s, t)] = _linear((1, m.units[k]) for k in keys) <= int(line.max_units)
     _declare(m, "line_limit", rows)
 
 
@@ -338,31 +391,31 @@ def define_line_limits(m, data: PlanningData) -> None:
 def define_lead_cover(m, data: PlanningData) -> None:
     """Valid inequality: a needs_lead sector's lines are covered only if it has a lead (H8).
 
-        lead_cover[u,s]:  short[l] + min[l]·Σ_n lead[n,s] ≥ min[l]   for every line l = (u,s) with min[l] > 0, s ∈ S^lead
+        lead_cover[u,s,t]:  short[l,t] + min[l]·Σ_n lead[n,s,t] ≥ min[l]   for every line l = (u,s) with min[l] > 0, s ∈ S^lead
 
-    Valid: without a lead the sector holds no units, so short[l] = min[l].
+    Valid: without a lead the sector holds no units in t, so short[l,t] = min[l].
     """
     by_sector = defaultdict(list)
-    for n, s in m.lead_pairs:
-        by_sector[s].append(n)
+    for n, s, t in m.lead_pairs:
+        by_sector[(s, t)].append(n)
     _declare(m, "lead_cover", {
-        line: _linear([(1, m.line_short[line]), *((m.line_min[line], m.lead[n, line[1]]) for n in by_sector[line[1]])]) >= m.line_min[line]
-        for line in m.idx.by_line if line[1] in by_sector and line in m.line_short
+        line: _linear([(1, m.line_short[line]), *((m.line_min[line], m.lead[n, line[1], line[2]]) for n in by_sector[line[1:]])]) >= m.line_min[line]
+        for line in m.idx.by_line if line[1:] in by_sector and line in m.line_short
     })
 
 
 def define_takes_part_link(m, data: PlanningData) -> None:
     """Valid inequality: a nation's units need it to take part, placement by placement (H5, nation count).
 
-        takes_part_link[n,u,s]:  x[n,u,s] − ub[n,u,s]·y[n] ≤ 0   for every placement of a nation with y[n]
+        takes_part_link[n,u,s,t]:  x[n,u,s,t] − ub[n,u,s,t]·y[n,t] ≤ 0   for every placement of a nation with y[n,t]
 
-    The disaggregated form of P[n] ≤ R[n]·y[n]: valid (y[n] = 1 whenever n
-    has units), and in the relaxation y[n] ≥ max x/ub rather than P[n]/R[n],
+    The disaggregated form of P[n,t] ≤ R[n,t]·y[n,t]: valid (y = 1 whenever n
+    has units in t), and in the relaxation y ≥ max x/ub rather than P/R,
     which is what stage 2's nation count (weight_nations) and the minimum
     contributions pay for.
     """
     _declare(m, "takes_part_link", {
-        k: _linear([(1, m.units[k]), (-m.ub[k], m.takes_part[n])]) <= 0 for n in m.takes_part for k in m.idx.by_nation[n]
+        k: _linear([(1, m.units[k]), (-m.ub[k], m.takes_part[nt])]) <= 0 for nt in m.takes_part for k in m.idx.by_nation[nt]
     })
 
 
@@ -370,56 +423,94 @@ def define_takes_part_link(m, data: PlanningData) -> None:
 
 
 def define_shortfall(m, data: PlanningData) -> None:
-    """Shortfall slacks and the stage-1 score.
+    """Shortfall slacks and the stage-1 score, summed over the periods.
 
-        line_shortfall[u,s]:  short[l] + Σ_n x[n,l] ≥ min[l],   0 ≤ short[l] ≤ min[l]    lines with min[l] > 0
-        target_shortfall[g]:  gap[g] + P[g] ≥ target[g],        0 ≤ gap[g] ≤ target[g]   targets g ∈ {force, land, sea, air} > 0
-        score = Σ_l w[l]·p[u_l]·short[l] + Σ_g gap[g]
+        line_shortfall[u,s,t]:  short[l,t] + Σ_n x[n,l,t] ≥ min[l],   0 ≤ short ≤ min[l]    lines applying in t, min[l] > 0
+        target_shortfall[g,t]:  gap[g,t] + P[g,t] ≥ target[g,t],    0 ≤ gap ≤ target       targets g ∈ {force, land, sea, air} > 0
+        score = Σ_t (Σ_l w[l]·p[u_l]·short[l,t] + Σ_g gap[g,t])
 
     At an optimum each slack equals its max(0, ·) of the contract (a line
-    or target of 0 can never be short and gets no slack).
+    or target of 0 can never be short and gets no slack).  target[g,t] is
+    the Phases sheet's for t where given, else the Scenario's.
     """
-    req = data.requirements
-    lines = list(zip(req["unit_type"], req["sector"]))
-    m.line_min = {l: int(v) for l, v in zip(lines, req["min_units"]) if int(v) > 0}
-    line_weight = dict(zip(lines, (int(w) * int(p) for w, p in zip(req["weight"], req["personnel"]))))
-    m.line_short = pyo.Var(list(m.line_min), domain=pyo.NonNegativeReals, bounds=lambda _, u, s: (0, m.line_min[(u, s)]))
+    m.line_min = {(u, s, t): int(line.min_units) for u, s, t, line in active_lines(data) if int(line.min_units) > 0}
+    line_weight = {(u, s, t): int(line.weight) * int(line.personnel) for u, s, t, line in active_lines(data)}
+    m.line_short = pyo.Var(list(m.line_min), domain=pyo.NonNegativeReals, bounds=lambda _, u, s, t: (0, m.line_min[(u, s, t)]))
     _declare(m, "line_shortfall", {
         line: _linear([(1, m.line_short[line]), *((1, m.units[k]) for k in m.idx.by_line.get(line, []))]) >= need
         for line, need in m.line_min.items()
     })
-    sc = data.scenario
-    targets = {g: sc.target(g) for g in SCOPES if sc.target(g) > 0}
-    m.target_short = pyo.Var(list(targets), domain=pyo.NonNegativeReals, bounds=lambda _, g: (0, targets[g]))
+    tg = data.targets
+    targets = {(g, int(t)): int(v) for t, g, v in zip(tg["period"], tg["scope"], tg["target"]) if int(v) > 0}
+    m.target_short = pyo.Var(list(targets), domain=pyo.NonNegativeReals, bounds=lambda _, g, t: (0, targets[(g, t)]))
     _declare(m, "target_shortfall", {
-        g: _linear([(1, m.target_short[g]), *_personnel_terms(m, m.idx.by_scope.get(g, []))]) >= target for g, target in targets.items()
+        gt: _linear([(1, m.target_short[gt]), *_personnel_terms(m, m.idx.by_scope.get(gt, []))]) >= target for gt, target in targets.items()
     })
-    m.score_terms = [(line_weight[l], m.line_short[l]) for l in m.line_min] + [(1, m.target_short[g]) for g in targets]
+    m.score_terms = [(line_weight[l], m.line_short[l]) for l in m.line_min] + [(1, m.target_short[gt]) for gt in targets]
     m.shortfall_score = pyo.Expression(expr=_linear(m.score_terms))
     m.stage1 = pyo.Objective(expr=m.shortfall_score, sense=pyo.minimize)
 
 
-def define_stage2_objective(m, data: PlanningData) -> None:
-    """Stage 2: weight_cost·Σ cost + weight_fairness·Σ_n |P[n] − fair[n]| + weight_nations·Σ_n y[n].
+def define_churn(m, data: PlanningData) -> None:
+    """Handovers between periods (section 5), for stage 2: h[n,u,s,t] ≥ |x[n,u,s,t] − x[n,u,s,t−1]|, t ≥ 2.
 
-    |P[n] − fair[n]| ≤ d[n] through ``fair_excess[n]``: d[n] − P[n] ≥ −fair[n] and ``fair_deficit[n]``: d[n] + P[n] ≥ fair[n],
-    for eligible nations with placements; for the others P[n] = 0 and the
-    term is the constant fair[n].  The stage-1 optimum is imposed later, by
-    the solve, as ``shortfall_score ≤ best + ½`` (scores are integral).
+        churn_in[n,u,s,t]:   h − x[n,u,s,t] + x[n,u,s,t−1] ≥ 0      (units arriving)
+        churn_out[n,u,s,t]:  h + x[n,u,s,t] − x[n,u,s,t−1] ≥ 0      (units leaving)
+
+    for every (n,u,s) with a placement in t or t − 1 (a missing placement is
+    0 units; a row that is then trivially true is not written).  Stage 2
+    pays weight_churn·Σ h, so at its optimum h is the absolute change.
+    None with one period or weight_churn = 0.
+    """
+    keys = set(m.idx.triples)
+    pairs = []
+    if data.scenario.weight_churn > 0:
+        seen = set()
+        for t in m.idx.periods[1:]:
+            for n, u, s, p in m.idx.triples:
+                if p in (t - 1, t) and (n, u, s, t) not in seen:
+                    seen.add((n, u, s, t))
+                    pairs.append((n, u, s, t))
+    m.churn_keys = pairs
+    m.churn = pyo.Var(pairs, domain=pyo.NonNegativeReals)
+
+    def change(key, sign):
+        n, u, s, t = key
+        now, before = (n, u, s, t), (n, u, s, t - 1)
+        terms = [(1, m.churn[key])]
+        if now in keys:
+            terms.append((-sign, m.units[now]))
+        if before in keys:
+            terms.append((sign, m.units[before]))
+        return terms
+
+    _declare(m, "churn_in", {k: _linear(change(k, 1)) >= 0 for k in pairs if k in keys})
+    _declare(m, "churn_out", {k: _linear(change(k, -1)) >= 0 for k in pairs if (*k[:3], k[3] - 1) in keys})
+
+
+def define_stage2_objective(m, data: PlanningData) -> None:
+    """Stage 2: Σ_t (weight_cost·Σ cost_t + weight_fairness·Σ_n |P[n,t] − fair[n,t]| + weight_nations·Σ_n y[n,t]) + weight_churn·Σ h.
+
+    |P[n,t] − fair[n,t]| ≤ d[n,t] through ``fair_excess[n,t]``: d − P[n,t] ≥ −fair[n,t] and
+    ``fair_deficit[n,t]``: d + P[n,t] ≥ fair[n,t], for nations with placements in t;
+    for the others P[n,t] = 0 and the term is the constant fair[n,t].  The
+    stage-1 optimum is imposed later, by the solve, as
+    ``shortfall_score ≤ best + ½`` (scores are integral).
     """
     sc = data.scenario
     placed = list(m.idx.by_nation)
     m.fair_deviation = pyo.Var(placed if sc.weight_fairness > 0 else [], domain=pyo.NonNegativeReals)
     _declare(m, "fair_excess", {
-        n: _linear([(1, m.fair_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n], -1)]) >= -m.fair[n] for n in m.fair_deviation
+        nt: _linear([(1, m.fair_deviation[nt]), *_personnel_terms(m, m.idx.by_nation[nt], -1)]) >= -m.fair[nt] for nt in m.fair_deviation
     })
     _declare(m, "fair_deficit", {
-        n: _linear([(1, m.fair_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n])]) >= m.fair[n] for n in m.fair_deviation
+        nt: _linear([(1, m.fair_deviation[nt]), *_personnel_terms(m, m.idx.by_nation[nt])]) >= m.fair[nt] for nt in m.fair_deviation
     })
     terms = [(sc.weight_cost * m.idx.cost[k], m.units[k]) for k in m.idx.triples] if sc.weight_cost > 0 else []
-    terms += [(sc.weight_fairness, m.fair_deviation[n]) for n in m.fair_deviation]
+    terms += [(sc.weight_fairness, m.fair_deviation[nt]) for nt in m.fair_deviation]
     if sc.weight_nations > 0:
-        terms += [(sc.weight_nations, m.takes_part[n]) for n in m.takes_part]
+        terms += [(sc.weight_nations, m.takes_part[nt]) for nt in m.takes_part]
+    terms += [(sc.weight_churn, m.churn[k]) for k in m.churn_keys]
     m.stage2_expr = pyo.Expression(expr=_linear(terms) + sc.weight_fairness * m.unplaced_fair)
     m.stage2 = pyo.Objective(expr=m.stage2_expr, sense=pyo.minimize)
     m.stage2.deactivate()
@@ -449,7 +540,7 @@ def families(strong: bool = True, *, analysis: bool = True) -> list[str]:
     names = list(PLAN_FAMILIES)
     if strong:
         names += [f"define_{name}" for name in STRENGTHENINGS]
-    names.append("define_stage2_objective")
+    names += ["define_churn", "define_stage2_objective"]
     if analysis:
         names += ANALYSIS_FAMILIES
     return names
@@ -489,9 +580,11 @@ def define_backfill_reserves(m, data: PlanningData) -> None:
     m.reserve_keys = []
     priority = getattr(data, "reserve_priority", None)
     if priority is not None:
+        if data.periods > 1:  # reserves over rotations (a reserve rests too) are not modelled yet: say so, never plan one period
+            raise ValueError("a resilient plan (backfill reserves) is planned for one period only; set periods to 1")
         essential = {(r.unit_type, r.sector) for r in data.requirements.itertuples() if int(r.priority) <= priority}
         m.reserve_keys = [k for k in m.idx.triples if (k[1], k[2]) in essential]
-    m.reserve = pyo.Var(m.reserve_keys, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s: (0, m.idx.upper_bound[(n, u, s)]))
+    m.reserve = pyo.Var(m.reserve_keys, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s, t: (0, m.idx.upper_bound[(n, u, s, t)]))
     reserved = set(m.reserve_keys)
     pledged = {(r.nation, r.unit_type): int(r.max_units) for r in data.pledges.itertuples()}
     cap = data.nations["cap_personnel"]
@@ -501,16 +594,16 @@ def define_backfill_reserves(m, data: PlanningData) -> None:
         return [k for k in keys if k in reserved]
 
     _declare(m, "reserve_pledge", {
-        pair: _linear([*((1, m.units[k]) for k in keys), *((1, m.reserve[k]) for k in held(keys))]) <= pledged[pair]
+        pair: _linear([*((1, m.units[k]) for k in keys), *((1, m.reserve[k]) for k in held(keys))]) <= pledged[pair[:2]]
         for pair, keys in m.idx.by_pledge.items() if held(keys)
     })
     _declare(m, "reserve_cap", {
-        n: _linear([*((m.idx.personnel[k], m.units[k]) for k in keys), *((m.idx.personnel[k], m.reserve[k]) for k in held(keys))]) <= int(cap[n])
-        for n, keys in m.idx.by_nation.items() if held(keys)
+        nt: _linear([*((m.idx.personnel[k], m.units[k]) for k in keys), *((m.idx.personnel[k], m.reserve[k]) for k in held(keys))]) <= int(cap[nt[0]])
+        for nt, keys in m.idx.by_nation.items() if held(keys)
     })
     _declare(m, "reserve_budget", {
-        n: _linear([*((m.idx.cost[k], m.units[k]) for k in keys), *((m.idx.cost[k], m.reserve[k]) for k in held(keys))]) <= float(budget[n])
-        for n, keys in m.idx.by_nation.items() if held(keys) and budget[n] is not None and budget[n] == budget[n]
+        nt: _linear([*((m.idx.cost[k], m.units[k]) for k in keys), *((m.idx.cost[k], m.reserve[k]) for k in held(keys))]) <= float(budget[nt[0]])
+        for nt, keys in m.idx.by_nation.items() if held(keys) and budget[nt[0]] is not None and budget[nt[0]] == budget[nt[0]]
     })
     # a line only one nation can serve cannot be covered: it is exempt (and reported so)
     _declare(m, "reserve_cover", {
@@ -526,8 +619,8 @@ STAGE2_ONLY = ("fairness_cap_excess", "fairness_cap_deficit", "fairness_cap")
 def define_fairness_cap(m, data: PlanningData) -> None:
     """Trade-off sweep (analysis option ``data.fairness_cap`` = ε): in stage 2 only,
 
-        fairness_cap_excess[n], fairness_cap_deficit[n]:  e[n] ≥ ±(P[n] − fair[n])
-        fairness_cap[total]:                            Σ_n e[n] + Σ_{n without placements} fair[n] ≤ ε
+        fairness_cap_excess[n,t], fairness_cap_deficit[n,t]:  e[n,t] ≥ ±(P[n,t] − fair[n,t])
+        fairness_cap[total]:                                Σ_{n,t} e[n,t] + Σ_{(n,t) without placements} fair[n,t] ≤ ε
 
     with its own deviation variables e (stage 2's may not exist when fairness is
     unweighted).  The rows are built inactive; the solve activates the
@@ -536,14 +629,14 @@ def define_fairness_cap(m, data: PlanningData) -> None:
     eps = getattr(data, "fairness_cap", None)
     placed = list(m.idx.by_nation) if eps is not None else []
     m.cap_deviation = pyo.Var(placed, domain=pyo.NonNegativeReals)
-    fair = data.nations["fair_personnel"]
+    fair = m.fair
     _declare(m, "fairness_cap_excess", {
-        n: _linear([(1, m.cap_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n], -1)]) >= -float(fair[n]) for n in placed
+        nt: _linear([(1, m.cap_deviation[nt]), *_personnel_terms(m, m.idx.by_nation[nt], -1)]) >= -float(fair[nt]) for nt in placed
     })
     _declare(m, "fairness_cap_deficit", {
-        n: _linear([(1, m.cap_deviation[n]), *_personnel_terms(m, m.idx.by_nation[n])]) >= float(fair[n]) for n in placed
+        nt: _linear([(1, m.cap_deviation[nt]), *_personnel_terms(m, m.idx.by_nation[nt])]) >= float(fair[nt]) for nt in placed
     })
-    unplaced = float(sum(fair[n] for n in data.nations.index if n not in m.idx.by_nation))
+    unplaced = m.unplaced_fair
     _declare(m, "fairness_cap", {"total": _linear((1, m.cap_deviation[n]) for n in placed) + unplaced <= float(eps)} if eps is not None else {})
     for name in STAGE2_ONLY:
         getattr(m, name).deactivate()

@@ -555,14 +555,6 @@ def _check_periods(scenario: dict, where: dict[str, tuple], raw: dict[str, list[
     periods = scenario.get("periods")
     if not isinstance(periods, int):
         return  # its own problem is reported at its cell
-    if periods > 1:  # the model over periods is issue 16's next step; until then say so rather than plan one period
-        row, letter = where.get("periods", (None, None))
-        message = ("planning over several periods is not available in this version yet: it plans one period "
-                   "(contract section 5 is being built); set periods to 1")
-        if row is None:
-            issues.append(InputIssue("--set", None, "periods", message, value=str(periods)))
-        else:
-            issues.append(InputIssue("Scenario", row, "value", f"'periods' {message}", value=str(periods), letter=letter))
     beyond = f"is beyond the last period (periods = {periods})"
     for name in ("ceasefire_from", "un_mandate_from", "us_backstop_from"):
         value = scenario.get(name)

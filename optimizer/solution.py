@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 
+UNIT_COLUMNS = ["nation", "unit_type", "sector", "period", "units"]
+LEAD_COLUMNS = ["sector", "period", "nation"]
+
+
 @dataclass
 class Solution:
     """The chosen units and leads, plain data (no pyomo objects)."""
 
-    units: pd.DataFrame  # nation, unit_type, sector, units (> 0 only)
-    leads: pd.DataFrame  # sector, nation
+    units: pd.DataFrame  # UNIT_COLUMNS: nation, unit_type, sector, period, units (> 0 only)
+    leads: pd.DataFrame  # LEAD_COLUMNS: sector, period, nation
     status: str  # "optimal" | "time_limit" | "unverified" (optimizer.certify.overall_status)
     stage1_proven: bool
     stage1_score: float

@@ -34,7 +34,7 @@ from optimizer.certify import STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attem
 from optimizer.data import PlanningData
 from optimizer.highs_adapter import HighsModel, SolverFailure, highs_version
 from optimizer.model import STAGE2_ONLY, build_model
-from optimizer.solution import Solution
+from optimizer.solution import LEAD_COLUMNS, UNIT_COLUMNS, Solution
 from optimizer.starts import repair_start, start_objectives, units_of
 
 __all__ = ["STAGE1_ABS_GAP", "SolverFailure", "empty_solution", "solve"]
@@ -150,7 +150,7 @@ class _Session:
         has1 = values is not None
         cert2 = None
 
-        weighted = sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0
+        weighted = stage2_weighted(data)
         remaining = deadline - time.perf_counter()
         if has1 and weighted and remaining > 0.01:
             best = cert1["objective"]  # the plan's own score, recomputed
@@ -183,7 +183,7 @@ class _Session:
 
         reserve_keys = getattr(m, "reserve_keys", [])
         reserves = pd.DataFrame(
-            [(*k, int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
+            [(*k[:3], int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
             columns=["nation", "unit_type", "sector", "units"],
         ) if reserve_keys else None
         units = _units_frame(chosen)
@@ -218,18 +218,24 @@ class _Session:
         When the plan came from a fallback (no incumbent), there are no units and so no leads.
         """
         rows = []
-        held = {s for (n, u, s), v in chosen.items() if v > 0}
-        for n, s in self.m.lead_pairs:
-            if s in held and values.get(id(self.m.lead[n, s]), 0.0) > 0.5:
-                rows.append((s, n))
+        held = {(s, t) for (n, u, s, t), v in chosen.items() if v > 0}
+        for n, s, t in self.m.lead_pairs:
+            if (s, t) in held and values.get(id(self.m.lead[n, s, t]), 0.0) > 0.5:
+                rows.append((s, t, n))
         order = {s: i for i, s in enumerate(self.data.sectors.index)}
-        rows.sort(key=lambda r: order[r[0]])
-        return pd.DataFrame(rows, columns=["sector", "nation"])
+        rows.sort(key=lambda r: (r[1], order[r[0]]))
+        return pd.DataFrame(rows, columns=LEAD_COLUMNS)
 
 
 def _units_frame(chosen: dict[tuple, int]) -> pd.DataFrame:
-    """The placements holding units, as rows nation, unit_type, sector, units (model order)."""
-    return pd.DataFrame([(n, u, s, v) for (n, u, s), v in chosen.items() if v > 0], columns=["nation", "unit_type", "sector", "units"])
+    """The placements holding units, as rows nation, unit_type, sector, period, units (model order)."""
+    return pd.DataFrame([(*k, v) for k, v in chosen.items() if v > 0], columns=UNIT_COLUMNS).astype({"period": int})
+
+
+def stage2_weighted(data: PlanningData) -> bool:
+    """Whether stage 2 has anything to minimise (else stage 1's plan is the plan)."""
+    sc = data.scenario
+    return sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0 or (data.periods > 1 and sc.weight_churn > 0)
 
 
 def solve(data: PlanningData, strong: bool = True, *, reference: bool = False) -> Solution:
@@ -248,8 +254,8 @@ def solve(data: PlanningData, strong: bool = True, *, reference: bool = False) -
 
 def empty_solution(data: PlanningData, start: float, timings: dict) -> Solution:
     return Solution(
-        units=pd.DataFrame(columns=["nation", "unit_type", "sector", "units"]),
-        leads=pd.DataFrame(columns=["sector", "nation"]),
+        units=pd.DataFrame(columns=UNIT_COLUMNS),
+        leads=pd.DataFrame(columns=LEAD_COLUMNS),
         status="optimal",
         stage1_proven=True,
         stage1_score=float("nan"),

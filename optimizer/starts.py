@@ -17,7 +17,7 @@ from optimizer.data import PlanningData
 
 
 def units_of(m, values: dict[int, float]) -> dict[tuple, int]:
-    """Whole units per placement (nation, unit_type, sector) of a plan's values."""
+    """Whole units per placement (nation, unit_type, sector, period) of a plan's values."""
     units = m.units
     return {k: int(round(values.get(id(units[k]), 0.0))) for k in m.idx.triples}
 
@@ -28,8 +28,8 @@ def repair_start(m, data: PlanningData, values: dict[int, float]) -> dict[int, f
     The units are the plan's, rounded (and kept within each placement's
     bound); the leads are the plan's; every other variable is set from them:
     the slacks at max(0, ·), y and z by whether the nation (in the sector)
-    holds units, v as the lead's personnel, and each fairness deviation at
-    its least, |P[n] − fair[n]|, so the start's objective is the plan's own.
+    holds units, v as the lead's personnel, each fairness deviation at
+    its least, |P[n,t] − fair[n,t]|, and each handover at |x_t − x_{t−1}|, so the start's objective is the plan's own.
     HiGHS checks the start and ignores it if it is infeasible all the same.
     """
     idx = m.idx
@@ -39,21 +39,24 @@ def repair_start(m, data: PlanningData, values: dict[int, float]) -> dict[int, f
         return sum(idx.personnel[k] * units[k] for k in keys)
 
     start = {id(m.units[k]): float(v) for k, v in units.items()}
-    for (u, s), need in m.line_min.items():
-        start[id(m.line_short[(u, s)])] = float(max(0, need - sum(units[k] for k in idx.by_line.get((u, s), []))))
-    for g in m.target_short:
-        start[id(m.target_short[g])] = float(max(0, data.scenario.target(g) - personnel(idx.by_scope.get(g, []))))
-    placed = {n: personnel(keys) for n, keys in idx.by_nation.items()}
-    for n in m.takes_part:
-        start[id(m.takes_part[n])] = 1.0 if placed[n] > 0 else 0.0
-    for n, s in m.present_pairs:
-        start[id(m.present[n, s])] = 1.0 if personnel(idx.by_nation_sector[(n, s)]) > 0 else 0.0
-    for n, s in m.lead_pairs:
-        chosen = values.get(id(m.lead[n, s]), 0.0) > 0.5
-        start[id(m.lead[n, s])] = 1.0 if chosen else 0.0
-        start[id(m.lead_personnel[n, s])] = float(personnel(idx.by_nation_sector[(n, s)])) if chosen else 0.0
-    for n in m.fair_deviation:
-        start[id(m.fair_deviation[n])] = abs(placed[n] - m.fair[n])
+    for line, need in m.line_min.items():
+        start[id(m.line_short[line])] = float(max(0, need - sum(units[k] for k in idx.by_line.get(line, []))))
+    targets = {(g, int(t)): int(v) for t, g, v in zip(data.targets["period"], data.targets["scope"], data.targets["target"])}
+    for gt in m.target_short:
+        start[id(m.target_short[gt])] = float(max(0, targets[gt] - personnel(idx.by_scope.get(gt, []))))
+    placed = {nt: personnel(keys) for nt, keys in idx.by_nation.items()}
+    for nt in m.takes_part:
+        start[id(m.takes_part[nt])] = 1.0 if placed[nt] > 0 else 0.0
+    for nst in m.present_pairs:
+        start[id(m.present[nst])] = 1.0 if personnel(idx.by_nation_sector[nst]) > 0 else 0.0
+    for nst in m.lead_pairs:
+        chosen = values.get(id(m.lead[nst]), 0.0) > 0.5
+        start[id(m.lead[nst])] = 1.0 if chosen else 0.0
+        start[id(m.lead_personnel[nst])] = float(personnel(idx.by_nation_sector[nst])) if chosen else 0.0
+    for nt in m.fair_deviation:
+        start[id(m.fair_deviation[nt])] = abs(placed[nt] - m.fair[nt])
+    for n, u, s, t in m.churn_keys:
+        start[id(m.churn[n, u, s, t])] = float(abs(units.get((n, u, s, t), 0) - units.get((n, u, s, t - 1), 0)))
     return start
 
 

@@ -27,8 +27,10 @@ from typing import Any, Iterator, Mapping
 from tests.plan_checker import (
     Instance,
     Triple,
+    churn_of,
     hard_violations,
     read_instance,
+    rotation_violations,
     sector_personnel,
     shortfall_of,
     stage2_of,
@@ -171,3 +173,51 @@ def brute_force_optimum(
     assert plan is not None, "x = 0 is always feasible"
     assert not hard_violations(inst, *plan), hard_violations(inst, *plan)
     return (score, stage2, plan) if return_plan else (score, stage2)
+
+
+# --------------------------------------------------------------------------
+# Section 5: over two or three periods
+# --------------------------------------------------------------------------
+
+
+def period_plans(inst: Instance) -> list[tuple[dict[Triple, int], float, float]]:
+    """Every valid plan of one period (``inst`` is that period's view: H1–H10 with a lead
+    assignment), with its shortfall score and stage-2 objective of that period."""
+    plans = []
+    for combo in itertools.product(*(nation_options(inst, n) for n in inst.nations)):
+        units: dict[Triple, int] = {}
+        for option in combo:
+            units.update(option)
+        leads = find_leads(inst, units)
+        if leads is None or hard_violations(inst, units, leads):
+            continue
+        plans.append((units, shortfall_of(inst, units), stage2_of(inst, units)))
+    return plans
+
+
+def brute_force_over_time(workbook_path, scenario_overrides: Mapping[str, Any] | None = None) -> tuple[float, float]:
+    """(minimum Σ_t score_t, minimum Σ_t stage2_t + weight_churn·handovers at that score) over every plan of
+    all periods: one valid plan per period, combined where the rotation windows (H2 over time) hold."""
+    inst = read_instance(workbook_path, scenario_overrides)
+    last = inst.periods
+    per_period = [period_plans(inst.at(t)) for t in range(1, last + 1)]
+    weight = inst.scenario["weight_churn"]
+    best = [float("inf"), float("inf")]
+
+    def visit(t: int, units: dict, score: float, stage2: float) -> None:
+        if score > best[0] + SCORE_TOL:
+            return
+        if rotation_violations(inst, units):  # a window broken by the periods so far stays broken
+            return
+        if t > last:
+            total2 = stage2 + weight * churn_of(units, last)
+            if score < best[0] - SCORE_TOL or total2 < best[1]:
+                best[:] = [score, total2]
+            return
+        for plan, s1, s2 in per_period[t - 1]:
+            merged = dict(units)
+            merged.update({(n, u, s, t): x for (n, u, s), x in plan.items()})
+            visit(t + 1, merged, score + s1, stage2 + s2)
+
+    visit(1, {}, 0.0, 0.0)
+    return best[0], best[1]

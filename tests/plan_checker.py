@@ -43,6 +43,7 @@ Conventions decided here where the contract is silent
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -221,6 +222,9 @@ class Nation:
     can_lead: bool
     budget_musd: float | None
     cost_factor: float
+    available_from: int = 1  # section 5
+    available_until: int | None = None  # None: the last period
+    dwell_periods: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,8 @@ class Line:
     min_units: int
     max_units: int | None
     priority: int
+    from_period: int = 1  # section 5
+    until_period: int | None = None  # None: the last period
 
 
 @dataclass
@@ -260,20 +266,37 @@ class Instance:
     caveats: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     given: dict[str, Any] | None = None  # the scenario as written (cells, overrides); ``scenario`` is period 1's view of it
     phases: dict[int, dict[str, Any]] = field(default_factory=dict)  # Phases sheet: period -> targets (None: the Scenario's)
+    period: int = 1  # the period this view is of (section 5): scenario, eligibility and lines as they hold in it
+    all_lines: dict[tuple[str, str], Line] | None = None  # every line, whatever its periods (``lines``: those applying in ``period``)
 
     def with_scenario(self, overrides: Mapping[str, Any] | None) -> "Instance":
-        """A copy whose scenario has ``overrides`` applied (to the scenario as written)."""
+        """A copy whose scenario has ``overrides`` applied (to the scenario as written), as period 1's view."""
         given = merge_scenario(self.given if self.given is not None else self.scenario, overrides)
         return Instance(
-            in_period(given, self.phases, 1), self.nations, self.unit_types,
-            self.sectors, self.pledges, self.lines, self.caveats, given, self.phases,
-        )
+            in_period(given, self.phases, 1), self.nations, self.unit_types, self.sectors, self.pledges,
+            self.all_lines if self.all_lines is not None else self.lines, self.caveats, given, self.phases,
+        ).at(1)
+
+    @property
+    def periods(self) -> int:
+        return int((self.given or self.scenario).get("periods") or 1)
+
+    def at(self, period: int) -> "Instance":
+        """The instance as it holds in ``period`` (section 5): the scenario's conditions and Phases
+        targets of that period, its lines, and eligibility with each nation's availability."""
+        lines = self.all_lines if self.all_lines is not None else self.lines
+        last = self.periods
+        active = {k: l for k, l in lines.items() if l.from_period <= period <= (l.until_period or last)}
+        given = self.given if self.given is not None else self.scenario
+        return Instance(in_period(given, self.phases, period), self.nations, self.unit_types, self.sectors, self.pledges,
+                        active, self.caveats, given, self.phases, period, lines)
 
     # --- derived quantities -------------------------------------------------
     def eligible(self, nation: str) -> bool:
-        """H1: not declined and every ``requires_*`` condition met by the scenario."""
+        """H1: not declined, every ``requires_*`` condition met by the scenario, and available in the period."""
         n = self.nations[nation]
-        return n.status != "declined" and all(bool(self.scenario[s]) for s in n.requires)
+        available = n.available_from <= self.period <= (n.available_until or self.periods)
+        return n.status != "declined" and all(bool(self.scenario[s]) for s in n.requires) and available
 
     def cap(self, nation: str) -> int:
         """H4: min(max_personnel, floor(sustainable_share * active_personnel))."""
@@ -441,8 +464,11 @@ def _parse_workbook(workbook) -> Instance:
         )
         c.number("withdrawal_risk", required=False, lo=0, hi=1)  # validated, unused
         first = c.int("available_from", required=False, default=1, lo=1, hi=scenario["periods"])  # section 5
-        c.int("available_until", required=False, lo=first, hi=scenario["periods"])
-        c.int("dwell_periods", required=False, default=0, lo=0)
+        nations[name] = dataclasses.replace(
+            nations[name], available_from=first,
+            available_until=c.int("available_until", required=False, lo=first, hi=scenario["periods"]),
+            dwell_periods=c.int("dwell_periods", required=False, default=0, lo=0),
+        )
 
     # UnitTypes
     unit_types: dict[str, UnitType] = {}
@@ -487,9 +513,10 @@ def _parse_workbook(workbook) -> Instance:
         _unique(key, set(lines), f"Requirements row {number}")
         min_units = c.int("min_units", lo=0)
         max_units = c.int("max_units", required=False, lo=min_units)
-        lines[key] = Line(key[0], key[1], min_units, max_units, c.int("priority", required=False, default=2, lo=1, hi=3))
+        priority = c.int("priority", required=False, default=2, lo=1, hi=3)
         first = c.int("from_period", required=False, default=1, lo=1, hi=scenario["periods"])  # section 5
-        c.int("until_period", required=False, lo=first, hi=scenario["periods"])
+        until = c.int("until_period", required=False, lo=first, hi=scenario["periods"])
+        lines[key] = Line(key[0], key[1], min_units, max_units, priority, first, until)
 
     # Caveats (optional sheet)
     caveats = []
@@ -510,10 +537,7 @@ def _parse_workbook(workbook) -> Instance:
         period = c.int("period", lo=1, hi=scenario["periods"])
         _unique(period, set(phases), f"Phases row {number}")
         phases[period] = {f"{g}_target": c.int(f"{g}_target", required=False, lo=0) for g in ("force", "land", "sea", "air")}
-    if scenario["periods"] > 1:
-        raise WorkbookError("Scenario periods > 1: planning over several periods (section 5) is checked once the model plans it")
-
-    return Instance(in_period(scenario, phases, 1), nations, unit_types, sectors, pledges, lines, caveats, scenario, phases)
+    return Instance(in_period(scenario, phases, 1), nations, unit_types, sectors, pledges, lines, caveats, scenario, phases).at(1)
 
 
 # --------------------------------------------------------------------------
@@ -761,6 +785,8 @@ def check_plan(workbook_path, plan: Mapping[str, Any]) -> list[str]:
         return out + [f"SCENARIO: {exc}"]
     if plan.get("status") not in PLAN_STATUSES:
         out.append(f"PLAN: status {plan.get('status')!r} is not one of {', '.join(PLAN_STATUSES)}")
+    if inst.periods > 1:
+        return out + check_plan_over_time(inst, plan)
 
     # Allocations -> units
     units: dict[Triple, int] = {}
@@ -811,7 +837,8 @@ def _stage2_close(reported: float, exact: float) -> bool:
     return math.isclose(reported, exact, rel_tol=REL_TOL, abs_tol=REPORT_ABS_TOL)
 
 
-def certificate_violations(inst: Instance, units: Mapping[Triple, int], plan: Mapping[str, Any]) -> list[str]:
+def certificate_violations(inst: Instance, units: Mapping[Triple, int], plan: Mapping[str, Any],
+                           objectives: tuple[float, float] | None = None) -> list[str]:
     """The plan's certificate (``solver.certificate``) against the objectives recomputed here.
 
     Every plan must carry one.  Its objectives must be the plan's own (section 3,
@@ -830,9 +857,10 @@ def certificate_violations(inst: Instance, units: Mapping[Triple, int], plan: Ma
     status = plan.get("status")
     if status in PLAN_STATUSES and cert.get("status") != status:
         out.append(f"CERT: certificate status {cert.get('status')!r} != plan status {status!r}")
-    score, sharing = shortfall_of(inst, units), stage2_of(inst, units)
+    score, sharing = objectives if objectives is not None else (shortfall_of(inst, units), stage2_of(inst, units))
     sc = inst.scenario
-    weighted = sc["weight_cost"] > 0 or sc["weight_fairness"] > 0 or sc["weight_nations"] > 0
+    weighted = (sc["weight_cost"] > 0 or sc["weight_fairness"] > 0 or sc["weight_nations"] > 0
+                or (inst.periods > 1 and sc["weight_churn"] > 0))
     s1, s2 = cert.get("stage1"), cert.get("stage2")
     if s1 is None:
         if units or status != "optimal":
@@ -862,7 +890,7 @@ def certificate_violations(inst: Instance, units: Mapping[Triple, int], plan: Ma
     return out
 
 
-def _table_violations(inst: Instance, units: dict[Triple, int], plan: Mapping[str, Any]) -> list[str]:
+def _table_violations(inst: Instance, units: dict[Triple, int], plan: Mapping[str, Any], totals: bool = True) -> list[str]:
     out = []
     # requirements table
     filled = line_filled(inst, units)
@@ -916,6 +944,8 @@ def _table_violations(inst: Instance, units: dict[Triple, int], plan: Mapping[st
     for n in sorted(set(inst.nations) - seen):
         out.append(f"NAT: {n} missing from nations table")
 
+    if not totals:
+        return out
     # totals
     totals = plan.get("totals") or {}
     by_domain = domain_personnel(inst, units)
@@ -926,6 +956,150 @@ def _table_violations(inst: Instance, units: dict[Triple, int], plan: Mapping[st
     total_cost = sum(cost.values())
     if not _is_number(totals.get("cost_musd")) or not _reported_close(totals["cost_musd"], total_cost):
         out.append(f"TOTALS: cost_musd {totals.get('cost_musd')!r} != {total_cost}")
+    return out
+
+
+# --------------------------------------------------------------------------
+# Section 5: the plan over time
+# --------------------------------------------------------------------------
+
+Placement = tuple  # (nation, unit_type, sector, period)
+
+
+def units_in(units: Mapping[Placement, int], period: int) -> dict[Triple, int]:
+    """The units of one period, keyed (nation, unit_type, sector)."""
+    return {(n, u, s): x for (n, u, s, t), x in units.items() if t == period and x}
+
+
+def churn_of(units: Mapping[Placement, int], periods: int) -> int:
+    """Σ_{t≥2} Σ_{n,u,s} |x[n,u,s,t] − x[n,u,s,t−1]| (section 5's handovers)."""
+    keys = {(n, u, s) for n, u, s, _t in units}
+    return sum(abs(units.get((*k, t), 0) - units.get((*k, t - 1), 0)) for k in keys for t in range(2, periods + 1))
+
+
+def objectives_over_time(inst: Instance, units: Mapping[Placement, int]) -> tuple[float, float]:
+    """(Σ_t shortfall score_t, Σ_t stage2_t + weight_churn·churn), each period with its own view (section 5)."""
+    score = sum(shortfall_of(inst.at(t), units_in(units, t)) for t in range(1, inst.periods + 1))
+    sharing = sum(stage2_of(inst.at(t), units_in(units, t)) for t in range(1, inst.periods + 1))
+    return float(score), float(sharing + inst.scenario["weight_churn"] * churn_of(units, inst.periods))
+
+
+def rotation_violations(inst: Instance, units: Mapping[Placement, int]) -> list[str]:
+    """H2 over time: Σ_{τ=t…min(T,t+d)} Σ_s x[n,u,s,τ] ≤ max_units[n,u] for every nation, unit type and t."""
+    per: dict[tuple[str, str, int], int] = {}
+    for (n, u, _s, t), x in units.items():
+        per[(n, u, t)] = per.get((n, u, t), 0) + x
+    out = []
+    last = inst.periods
+    for n, u in sorted({(n, u) for n, u, _t in per}):
+        d = inst.nations[n].dwell_periods
+        pledged = inst.pledges.get((n, u), 0)
+        for t in range(1, last + 1):
+            end = min(last, t + d)
+            total = sum(per.get((n, u, tau), 0) for tau in range(t, end + 1))
+            if total > pledged:
+                out.append(f"H2: {n} deploys {total} x {u} in periods {t}-{end}, pledged {pledged} with dwell {d}")
+    return out
+
+
+def period_label(inst: Instance, period: int) -> str:
+    """``YYYY-MM`` of the period's first month when start_month is given, else ``P<period>``."""
+    given = inst.given or inst.scenario
+    if not given.get("start_month"):
+        return f"P{period}"
+    year, month = (int(v) for v in str(given["start_month"]).split("-")[:2])
+    months = year * 12 + month - 1 + (period - 1) * int(given["period_months"])
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
+def check_plan_over_time(inst: Instance, plan: Mapping[str, Any]) -> list[str]:
+    """Section 5: a plan over T > 1 periods — every row carries its period, H1–H10 hold in each
+    period as that period's view has them, H2 over rotation windows, the tables per period, the
+    totals of the period with the least personnel, the timeline, and both objectives summed
+    over the periods (stage 2 with the handovers)."""
+    out: list[str] = []
+    last = inst.periods
+    units: dict[Placement, int] = {}
+    for i, row in enumerate(plan.get("allocations") or []):
+        n, u, s, t = row.get("nation"), row.get("unit_type"), row.get("sector"), _as_int(row.get("period"))
+        if n not in inst.nations or u not in inst.unit_types or s not in inst.sectors:
+            out.append(f"PLAN: allocation {i} names an unknown nation/unit type/sector: {n}/{u}/{s}")
+            continue
+        if t is None or not 1 <= t <= last:
+            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}) has period {row.get('period')!r}, not one of 1-{last}")
+            continue
+        x = _as_int(row.get("units"))
+        if x is None or x < 0:
+            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}, period {t}) has units {row.get('units')!r}, not a whole number >= 0")
+            continue
+        if (n, u, s, t) in units:
+            out.append(f"PLAN: allocation {n}/{u}/{s} in period {t} appears twice")
+            continue
+        units[(n, u, s, t)] = x
+        if _as_int(row.get("personnel")) != x * inst.unit_types[u].personnel:
+            out.append(f"ALLOC: {n}/{u}/{s} period {t} personnel {row.get('personnel')!r} != {x} x {inst.unit_types[u].personnel}")
+        cost = x * inst.unit_cost(n, u)
+        if not _is_number(row.get("cost_musd")) or not _reported_close(row["cost_musd"], cost):
+            out.append(f"ALLOC: {n}/{u}/{s} period {t} cost_musd {row.get('cost_musd')!r} != {cost}")
+    units = {k: v for k, v in units.items() if v}
+
+    leads: dict[int, dict[str, str]] = {t: {} for t in range(1, last + 1)}
+    for row in plan.get("leads") or []:
+        s, n, t = row.get("sector"), row.get("nation"), _as_int(row.get("period"))
+        if t not in leads:
+            out.append(f"PLAN: lead of {s} has period {row.get('period')!r}, not one of 1-{last}")
+            continue
+        if s in leads[t]:
+            out.append(f"H8: {s} names more than one lead in period {t} ({leads[t][s]}, {n})")
+            continue
+        leads[t][s] = n
+
+    def in_period_rows(key: str, t: int) -> list:
+        return [r for r in plan.get(key) or [] if _as_int(r.get("period")) == t]
+
+    for key in ("requirements", "nations"):
+        stray = [r for r in plan.get(key) or [] if _as_int(r.get("period")) not in leads]
+        if stray:
+            out.append(f"{'REQ' if key == 'requirements' else 'NAT'}: {len(stray)} {key} rows without a period of 1-{last}")
+
+    timeline = {(_as_int(r.get("period"))): r for r in plan.get("timeline") or []}
+    personnel_by_period = {}
+    for t in range(1, last + 1):
+        view = inst.at(t)
+        mine = units_in(units, t)
+        for v in hard_violations(view, mine, leads[t]) + _table_violations(
+                view, mine, {"requirements": in_period_rows("requirements", t), "nations": in_period_rows("nations", t)}, totals=False):
+            code, rest = v.split(":", 1)
+            out.append(f"{code}: period {t}:{rest}")
+        by_domain = domain_personnel(view, mine)
+        figures = {"personnel": sum(by_domain.values()), **by_domain, "cost_musd": sum(nation_cost(view, mine).values())}
+        personnel_by_period[t] = figures
+        row = timeline.get(t)
+        if row is None:
+            out.append(f"TIMELINE: period {t} missing")
+            continue
+        expected = {**figures, "shortfall_score": shortfall_of(view, mine), "force_target": view.scenario["force_target"]}
+        for col, value in expected.items():
+            if not _is_number(row.get(col)) or not _reported_close(row[col], value):
+                out.append(f"TIMELINE: period {t} {col} {row.get(col)!r} != {value}")
+        if row.get("label") != period_label(inst, t):
+            out.append(f"TIMELINE: period {t} label {row.get('label')!r} != {period_label(inst, t)!r}")
+    if set(timeline) - set(range(1, last + 1)):
+        out.append(f"TIMELINE: rows for periods {sorted(set(timeline) - set(range(1, last + 1)), key=str)} beyond 1-{last}")
+    out.extend(rotation_violations(inst, units))
+
+    totals = plan.get("totals") or {}
+    least = min(f["personnel"] for f in personnel_by_period.values())
+    weakest = [f for f in personnel_by_period.values() if f["personnel"] == least]
+    if not any(all(_reported_close(totals.get(col, float("nan")), value) if _is_number(totals.get(col)) else False
+                   for col, value in f.items()) for f in weakest):
+        out.append(f"TOTALS: {totals!r} are not the figures of a period with the least personnel ({least})")
+
+    score, sharing = objectives_over_time(inst, units)
+    reported = plan.get("shortfall_score")
+    if not _is_number(reported) or not _reported_close(reported, score):
+        out.append(f"SCORE: shortfall_score {reported!r} != recomputed {score} (the sum over periods)")
+    out.extend(certificate_violations(inst, units, plan, (score, sharing)))
     return out
 
 

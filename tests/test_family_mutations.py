@@ -28,6 +28,7 @@ import optimizer.model as model_module
 import optimizer.solve as solve_module
 from tests import test_families as fam
 from tests import test_resilience_tradeoff as resilience
+from tests import test_time_model as time_model
 from tests.conftest import ROOT
 
 
@@ -38,7 +39,7 @@ def _call(test, request):
 
 #: Every kind of row a plan's model can have → the hand-solved tests that fail without it.
 ROWS = {
-    "pledge_limit": [fam.test_h2_pledge_spread_over_lines],
+    "pledge_limit": [fam.test_h2_pledge_spread_over_lines, time_model.test_rotation_forces_a_second_nation_in],
     "personnel_cap": [fam.test_h4_cap],
     "minimum_contribution": [fam.test_h5_minimum_contribution],
     "takes_part_reach": [fam.test_h5_minimum_contribution],
@@ -58,6 +59,8 @@ ROWS = {
     "fair_excess": [fam.test_stage2_fair_shares_over_and_under],
     "fair_deficit": [fam.test_stage2_fair_shares_over_and_under],
     "stage1_bound": [fam.test_stage2_fewer_nations_and_cheaper],
+    "churn_in": [time_model.test_handovers_are_paid_in_stage_2],
+    "churn_out": [time_model.test_handovers_are_paid_in_stage_2],
     # analysis options
     "reserve_pledge": [resilience.test_reserves_cover_any_single_withdrawal_by_hand],
     "reserve_cap": [resilience.test_reserves_fit_under_the_cap],
@@ -98,7 +101,7 @@ def test_removing_a_row_kind_breaks_its_test(component, test, request, monkeypat
 def test_removing_eligibility_breaks_h1(plan_tables, monkeypatch):
     import optimizer.data as data_module
 
-    monkeypatch.setattr(data_module, "eligibility", lambda nations, scenario: nations["status"].map(lambda _: ""))
+    monkeypatch.setattr(data_module, "eligibility", lambda nations, scenario, period=1: nations["status"].map(lambda _: ""))
     with pytest.raises(AssertionError):
         fam.test_h1_eligibility(plan_tables)
 
@@ -133,13 +136,17 @@ def test_removing_a_presolve_reduction_breaks_its_test(reduction, test, tmp_path
         test(tmp_path)
 
 
-def _without(update_scenario=None, update_requirements=None):
-    """A data-layer view the objective families see: a term's weight or target set to 0."""
+def _without(update_scenario=None, update_requirements=None, target=None):
+    """A data-layer view the objective families see: a term's weight or a target scope's target set to 0."""
     def view(data):
         if update_scenario:
             data = dataclasses.replace(data, scenario=data.scenario.model_copy(update=update_scenario))
         if update_requirements:
             data = dataclasses.replace(data, requirements=data.requirements.assign(**update_requirements))
+        if target:
+            targets = data.targets.copy()
+            targets.loc[targets["scope"] == target, "target"] = 0
+            data = dataclasses.replace(data, targets=targets)
         return data
     return view
 
@@ -147,7 +154,7 @@ def _without(update_scenario=None, update_requirements=None):
 OBJECTIVE_TERMS = [
     # (family, the term left out, the test that needs the term)
     ("define_shortfall", _without(update_requirements={"weight": 0}), fam.test_h1_eligibility),  # line shortfall
-    ("define_shortfall", _without(update_scenario={"sea_target": 0}), fam.test_domain_targets_count_in_the_score),  # target shortfall
+    ("define_shortfall", _without(target="sea"), fam.test_domain_targets_count_in_the_score),  # target shortfall
     ("define_stage2_objective", _without(update_scenario={"weight_fairness": 0}), fam.test_stage2_fair_shares),
     ("define_stage2_objective", _without(update_scenario={"weight_cost": 0}), fam.test_stage2_fewer_nations_and_cheaper),
     ("define_stage2_objective", _without(update_scenario={"weight_nations": 0}), fam.test_stage2_fewer_nations_and_cheaper),
@@ -192,8 +199,9 @@ def test_every_row_kind_is_registered_documented_and_tested(tmp_path):
 
 
 def test_every_row_is_named_after_what_it_constrains(tmp_path):
-    """Each row's index is made of the workbook's own names (nations, unit types, sectors, target scopes),
-    so an LP file or an infeasibility log says which nation, unit type and sector a row is about."""
+    """Each row's index is made of the workbook's own names (nations, unit types, sectors, target scopes)
+    and the period, so an LP file or an infeasibility log says which nation, unit type, sector and
+    period a row is about."""
     import pyomo.environ as pyo
     from optimizer.data import SCOPES
     from optimizer.pipeline import load_planning_data
@@ -206,8 +214,8 @@ def test_every_row_is_named_after_what_it_constrains(tmp_path):
     for row in rows:
         index = row.index()
         parts = index if isinstance(index, tuple) else (index,)
-        assert all(part in names for part in parts), row.name
+        assert all(part in names for part in parts[:-1]) and parts[-1] in data.period_list, row.name
     m.write(str(tmp_path / "model.lp"), io_options={"symbolic_solver_labels": True})
     text = (tmp_path / "model.lp").read_text()
     lead = data.lead_candidates.iloc[0]
-    assert f"lead_holds_units({lead['nation']}_{lead['sector']})".replace(" ", "_") in text
+    assert f"lead_holds_units({lead['nation']}_{lead['sector']}_1)".replace(" ", "_") in text

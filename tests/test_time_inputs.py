@@ -5,8 +5,7 @@ Phases sheet are read and validated like the rest: every problem is named
 by sheet, Excel row and column.  With one period their meaning is exact
 already — a condition that holds "from period 1" holds, Phases' row for
 period 1 replaces the targets — and a workbook without any of them plans
-as before.  Planning over several periods is refused with a located message
-until the model over periods lands (the next step), never planned as one.
+as before.  The plans over several periods: tests/test_time_model.py.
 """
 
 from __future__ import annotations
@@ -113,7 +112,7 @@ def test_every_period_must_lie_within_the_plan(tmp_path):
 
 
 def test_a_from_after_its_until_is_refused(tmp_path):
-    """Checked over three periods (the refusal of several periods is reported with them, in one pass)."""
+    """Checked over three periods."""
     tb = tables(Nations=[nation("A", available_from=3, available_until=2), nation("B", available_from=1, available_until=1)],
                 Requirements=[{"unit_type": INF, "sector": "S", "min_units": 3, "from_period": 2, "until_period": 1}])
     issues = problems(tmp_path, scenario(periods=3), tb)
@@ -121,15 +120,14 @@ def test_a_from_after_its_until_is_refused(tmp_path):
     assert got[("Nations", 2, "available_until")] == "is before available_from (3)"
     assert got[("Requirements", 2, "until_period")] == "is before from_period (2)"
     assert ("Nations", 3, "available_until") not in got
-    assert ("Scenario", 7, "value") in got  # periods = 3: not planned yet
+    assert len(issues) == 2
 
 
-def test_several_periods_are_refused_with_a_located_message_until_the_model_plans_them(tmp_path):
-    issues = problems(tmp_path, scenario(periods=6), tables())
-    assert [where(i) for i in issues] == [("Scenario", 7, "value")]
-    assert "several periods" in issues[0].message and "set periods to 1" in issues[0].message
-    issues = problems(tmp_path, scenario(), tables(), overrides=("periods=6",))
-    assert [where(i) for i in issues] == [("--set", None, "periods")]
+def test_periods_set_on_the_command_line(tmp_path):
+    """``--set periods=6`` plans six periods; beyond 60 it is refused at the --set."""
+    path = tmp_path / "wb.xlsx"
+    write_workbook_from_tables(path, scenario(), tables())
+    assert read_tables(path, ("periods=6",)).scenario["periods"] == 6
     issues = problems(tmp_path, scenario(), tables(), overrides=("periods=61",))
     assert [where(i) for i in issues] == [("--set", None, "periods")] and "61" in str(issues[0])
 

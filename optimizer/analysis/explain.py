@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 from typing import Callable
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, plan_variant
+from optimizer.analysis.variants import Variant, plan_variant, require_one_period
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.reader import RawTables
 from optimizer.results import PlanResult
@@ -166,6 +166,7 @@ def candidate_levers(data: PlanningData, found: dict) -> list[Variant]:
 
 def explain(raw: RawTables, executor: Executor, progress: Callable | None = None) -> dict:
     from optimizer.pipeline import plan_data
+    require_one_period(raw)
 
     data = build_planning_data(raw)
     plan = plan_data(data)

@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from typing import Callable
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, plan_variant
+from optimizer.analysis.variants import Variant, plan_variant, require_one_period
 from optimizer.reader import RawTables
 from optimizer.schema import SWITCHES
 
@@ -23,6 +23,7 @@ from optimizer.schema import SWITCHES
 
 def condition_frontier(raw: RawTables, executor: Executor, progress: Callable | None = None) -> list[dict]:
     combos = list(itertools.product((False, True), repeat=3))
+    require_one_period(raw)
     tasks = []
     for combo in combos:
         switches = tuple(zip(SWITCHES, combo))
@@ -72,6 +73,7 @@ def cost_fairness_tradeoff(raw: RawTables, executor: Executor, points: int = TRA
     the least deviation to the deviation of the least-cost plan: least cost
     subject to Σ_n |P[n] − fair[n]| ≤ ε.
     """
+    require_one_period(raw)
     extremes = run_all(executor, plan_variant, [
         (raw, Variant("least cost", scenario=(("weight_cost", 1.0), ("weight_fairness", 0.0), ("weight_nations", 0.0)), key=("cost",))),
         (raw, Variant("fairest", scenario=(("weight_cost", 0.0), ("weight_fairness", 1.0), ("weight_nations", 0.0)), key=("fair",))),

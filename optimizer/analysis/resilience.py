@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 from typing import Callable
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, plan_variant
+from optimizer.analysis.variants import Variant, plan_variant, require_one_period
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.reader import RawTables
 
@@ -76,6 +76,7 @@ def _side(data: PlanningData, result) -> dict:
 
 def resilient_comparison(raw: RawTables, executor: Executor, progress: Callable | None = None) -> dict:
     """Plan nominally and with backfill reserves; compare what robustness costs and buys."""
+    require_one_period(raw)
     data = build_planning_data(raw)
     nominal, resilient = run_all(
         executor,

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, VariantResult, plan_variant
+from optimizer.analysis.variants import Variant, VariantResult, plan_variant, require_one_period
 from optimizer.reader import RawTables
 
 # Chance of withdrawal when the Nations sheet leaves withdrawal_risk blank.
@@ -138,6 +138,7 @@ class StressReport:
 
 
 def stress(raw: RawTables, executor: Executor, samples: int = 200, seed: int = 0, progress: Callable | None = None) -> StressReport:
+    require_one_period(raw)
     base = run_all(executor, plan_variant, [(raw, Variant("base"))])[0]
     n1, n2 = n_minus_k(raw, executor, base, progress)
     mc = monte_carlo(raw, executor, samples, seed, progress)

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from optimizer.errors import OverTimeNotAnalysed
 from optimizer.reader import RawTables
+
+
+def require_one_period(raw: RawTables) -> None:
+    """Refuse, with a clear message, to analyse a plan over several periods: its variants would
+    be judged by one period's figures.  (Every analysis calls this first.)"""
+    periods = int(raw.scenario.get("periods") or 1)
+    if periods > 1:
+        raise OverTimeNotAnalysed(periods)
 
 
 @dataclass(frozen=True)

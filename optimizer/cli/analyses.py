@@ -94,10 +94,18 @@ ANALYSES = (
 def _load(workbook: str, overrides: tuple[str, ...]):
     from optimizer.reader import read_tables
 
+    from optimizer.analysis.variants import require_one_period
+    from optimizer.errors import OverTimeNotAnalysed
+
     try:
-        return read_tables(workbook, overrides)
+        raw = read_tables(workbook, overrides)
     except InputError as exc:
         fail(exc.report(), EXIT_INPUT)
+    try:
+        require_one_period(raw)
+    except OverTimeNotAnalysed as exc:
+        fail(f"forceplan: {exc}", EXIT_INPUT)
+    return raw
 
 
 def _provenance(workbook: str, raw) -> dict:

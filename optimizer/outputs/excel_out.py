@@ -83,13 +83,29 @@ def summary_rows(plan: PlanResult) -> list[tuple[str, object]]:
         ("UN mandate", "yes" if sc["un_mandate"] else "no"),
         ("US backstop", "yes" if sc["us_backstop"] else "no"),
     ]
+    over_time = plan.timeline is not None
+    if over_time:
+        rows.append(("Periods", f"{plan.periods} of {sc['period_months']} months"))
     for r in plan.targets.itertuples():
-        rows.append((f"{r.scope.capitalize()} personnel: target / planned / short", f"{r.target:,} / {r.planned:,} / {r.short:,}"))
+        when = f" ({plan.timeline.loc[plan.timeline['period'] == r.period, 'label'].iloc[0]})" if over_time else ""
+        rows.append((f"{r.scope.capitalize()} personnel{when}: target / planned / short", f"{r.target:,} / {r.planned:,} / {r.short:,}"))
+    if over_time:
+        weakest = plan.timeline.loc[plan.timeline["period"] == t["period"], "label"].iloc[0]
+        rows += [
+            (f"Weakest period: {weakest}, personnel", t["personnel"]),
+            (f"Yearly cost in {weakest} (M USD)", round(t["cost_musd"], 2)),
+            (f"Nations taking part in {weakest}", t["nations_taking_part"]),
+            ("Requirement lines unfilled (line × period)", int((plan.requirements["short_units"] > 0).sum())),
+        ]
+    else:
+        rows += [
+            ("Total yearly cost (M USD)", round(t["cost_musd"], 2)),
+            ("Nations taking part", t["nations_taking_part"]),
+            ("Requirement lines unfilled", int((plan.requirements["short_units"] > 0).sum())),
+        ]
     rows += [
-        ("Total yearly cost (M USD)", round(t["cost_musd"], 2)),
-        ("Nations taking part", t["nations_taking_part"]),
-        ("Requirement lines unfilled", int((plan.requirements["short_units"] > 0).sum())),
-        ("Leads", "; ".join(f"{s}: {n}" for s, n in zip(plan.leads["sector"], plan.leads["nation"])) or "none"),
+        ("Leads", "; ".join(f"{s}: {n}" for s, n in zip(plan.leads["sector"], plan.leads["nation"])) or "none") if not over_time
+        else ("Leads", "per period: sheet Leads"),
         ("Solver", f"{plan.solver['name']} {plan.solver['version']}"),
         ("Solve time (s)", plan.solver["seconds"]),
         ("Relative gap", plan.solver["gap"]),
@@ -109,6 +125,8 @@ def write_plan_xlsx(plan: PlanResult, path: str | os.PathLike) -> None:
     _table(wb.create_sheet("Nations"), plan.nations)
     _table(wb.create_sheet("Leads"), plan.leads)
     _table(wb.create_sheet("Targets"), plan.targets, highlight="short")
+    if plan.timeline is not None:
+        _table(wb.create_sheet("Timeline"), plan.timeline, highlight="shortfall_score")
     wb.properties.creator = "forceplan"
     wb.properties.title = clean_text(f"forceplan plan: {plan.scenario['name']}")
     write_with_atomic(path, buffered(wb.save))

@@ -43,31 +43,41 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return [_plain(dict(zip(columns, row))) for row in frame[columns].itertuples(index=False, name=None)]
 
 
+def _columns(plan: PlanResult, columns: list[str], after: str) -> list[str]:
+    """``columns``, with ``period`` after ``after`` when the plan covers several periods (section 5)."""
+    if plan.periods == 1:
+        return columns
+    i = columns.index(after) + 1
+    return [*columns[:i], "period", *columns[i:]]
+
+
 def plan_to_dict(plan: PlanResult) -> dict:
     """The plan as the contract's JSON object (key order fixed for stable diffs)."""
     return {
         "scenario": _plain(plan.scenario),
         "status": plan.status,
         "shortfall_score": _plain(plan.shortfall_score),
-        "allocations": _records(plan.allocations, ["nation", "unit_type", "sector", "units", "personnel", "cost_musd", "domain"]),
+        "allocations": _records(plan.allocations, _columns(plan, ["nation", "unit_type", "sector", "units", "personnel", "cost_musd", "domain"], "sector")),
         "requirements": _records(
             plan.requirements,
-            ["unit_type", "sector", "min_units", "filled_units", "short_units", "max_units", "priority", "domain", "short_personnel", "weighted_shortfall"],
+            _columns(plan, ["unit_type", "sector", "min_units", "filled_units", "short_units", "max_units", "priority", "domain", "short_personnel",
+                            "weighted_shortfall"], "sector"),
         ),
         "nations": _records(
             plan.nations,
-            ["nation", "eligible", "personnel", "cost_musd", "cap_personnel", "fair_personnel", "status", "ineligible_reason",
-             "land", "sea", "air", "units", "budget_musd", "cap_used", "min_personnel", "fair_gap", "takes_part", "leads"],
+            _columns(plan, ["nation", "eligible", "personnel", "cost_musd", "cap_personnel", "fair_personnel", "status", "ineligible_reason",
+                            "land", "sea", "air", "units", "budget_musd", "cap_used", "min_personnel", "fair_gap", "takes_part", "leads"], "nation"),
         ),
-        "leads": _records(plan.leads, ["sector", "nation", "lead_personnel", "sector_personnel", "lead_share"]),
+        "leads": _records(plan.leads, _columns(plan, ["sector", "nation", "lead_personnel", "sector_personnel", "lead_share"], "sector")),
         "totals": _plain(plan.totals),
         "solver": _plain(plan.solver),
-        "targets": _records(plan.targets, ["scope", "target", "planned", "short"]),
+        "targets": _records(plan.targets, _columns(plan, ["scope", "target", "planned", "short"], "scope")),
         "shortfall_by_priority": _records(plan.shortfall_by_priority, ["priority", "unfilled_lines", "short_units", "short_personnel", "weighted_shortfall"]),
         "source": _plain(plan.source),
         "warnings": list(plan.warnings),
         **({} if plan.sectors is None else {"sectors": _records(plan.sectors, ["sector", "risk", "needs_lead"])}),
-        **({} if plan.pledges is None else {"pledges": _records(plan.pledges, ["nation", "unit_type", "max_units", "used_units"])}),
+        **({} if plan.pledges is None else {"pledges": _records(plan.pledges, _columns(plan, ["nation", "unit_type", "max_units", "used_units"], "unit_type"))}),
+        **({} if plan.timeline is None else {"timeline": _records(plan.timeline, list(plan.timeline.columns))}),
     }
 
 

@@ -17,6 +17,7 @@ import io
 from datetime import timezone
 
 from optimizer import __version__
+from optimizer.outputs.periods import over_time, period_view, weakest_period
 from optimizer.report import analysis_sections, plan_sections
 from optimizer.report.analyses import KINDS, matches_plan, normalise
 from optimizer.schema import SWITCHES
@@ -45,6 +46,8 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
     analyses' JSON dicts; each one given adds its section after "What binds".
     """
     register_fonts()
+    if over_time(plan):  # the plan's sections show its weakest period; the whole mission is in plan.xlsx (Timeline)
+        plan = period_view(plan, weakest_period(plan))
     f = derive(plan)
     an = normalise(analyses)
     numbers = section_numbers(an)

@@ -38,6 +38,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from optimizer.errors import OverTimeNotAnalysed
 from optimizer.workbench.inputs import SOURCE_NAME, Inputs, write_inputs_workbook
 
 log = logging.getLogger("forceplan.workbench")
@@ -237,6 +238,11 @@ class AnalysisService:
             job = AnalysisJob(key, kind, inputs, params)
             self._jobs[key] = job
             cached = self._cache.get(key)
+        periods = int(inputs.scenario.get("periods") or 1)
+        if periods > 1:  # refused here, in the logic layer, not only by the page
+            job.started = job.submitted
+            job._finish("failed", error=str(OverTimeNotAnalysed(periods)))
+            return job
         if cached is not None:
             job.started = job.submitted
             job._finish("done", cached)

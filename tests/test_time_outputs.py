@@ -1,0 +1,166 @@
+"""Contract section 5 — the outputs of a plan over time (issue 16).
+
+plan.json rows carry ``period`` and the plan adds ``timeline``; plan.xlsx has a
+Timeline sheet and period columns; the terminal summary gives the strength
+per period and the periods where lines go unfilled; one period of a plan is a
+one-period plan dict (the report and the workbench read it so); the analyses,
+not yet over time, say so instead of judging a plan by one period.  And a
+one-period workbook plans exactly as one without the section-5 columns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import openpyxl
+from pypdf import PdfReader
+
+from devtools.generators import write_workbook_from_tables
+from tests.conftest import ROOT, plan_in_process, run_cli
+from tests.plan_checker import check_plan
+from tests.test_families import INF, UNIT, base, nation
+
+
+def mission(tmp_path):
+    """Three periods from 2027-01, a line needing 2 units: A (1 unit) throughout, B (1 unit) from period 2."""
+    path = tmp_path / "mission.xlsx"
+    write_workbook_from_tables(path, base(periods=3, start_month="2027-01", force_target=200), {
+        "Nations": [nation("A", can_lead=True), nation("B", available_from=2)],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1, "needs_lead": True}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 1} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 2}],
+    })
+    return path
+
+
+def test_cli_writes_the_plan_over_time(tmp_path):
+    """Period 1: A alone, short 1 unit (200) and 100 personnel against the force target (100): 300.
+    Periods 2–3 filled.  Labels from start_month, 6 months apart."""
+    out = tmp_path / "out"
+    result = run_cli("solve", mission(tmp_path), "--out", out)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((out / "plan.json").read_text())
+    assert check_plan(tmp_path / "mission.xlsx", plan) == []
+    assert plan["shortfall_score"] == 300
+    assert [(r["period"], r["label"], r["personnel"], r["shortfall_score"], r["force_target"]) for r in plan["timeline"]] == [
+        (1, "2027-01", 100, 300, 200), (2, "2027-07", 200, 0, 200), (3, "2028-01", 200, 0, 200)]
+    for table in ("allocations", "requirements", "nations", "leads"):
+        assert plan[table] and all(isinstance(r["period"], int) for r in plan[table]), table
+    assert plan["totals"]["period"] == 1 and plan["totals"]["personnel"] == 100
+    assert [(r["sector"], r["period"], r["nation"]) for r in plan["leads"]] == [("S", 1, "A"), ("S", 2, "A"), ("S", 3, "A")]
+
+    wb = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
+    assert "Timeline" in wb.sheetnames
+    rows = list(wb["Timeline"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("period", "label", "personnel") and [r[1] for r in rows[1:]] == ["2027-01", "2027-07", "2028-01"]
+    header = next(wb["Allocation"].iter_rows(values_only=True))
+    assert "period" in header
+
+    text = result.stdout
+    assert re.search(r"2027-01\s+100\s+200\s+100", text)  # personnel, target, short in the weakest period
+    assert "P2 Infantry company @ S: short in 2027-01 (at most 1 of 2 units)" in text
+    assert "not eligible: B (2027-01: not available before period 2)" in text
+    assert "leads: S: A (2027-01–2028-01)" in text
+
+
+def test_the_report_shows_the_weakest_period_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("solve", mission(tmp_path), "--out", out).returncode == 0
+    text = " ".join(re.sub(r"\s+", " ", p.extract_text() or "") for p in PdfReader(out / "report.pdf").pages)
+    assert "This plan covers 3 periods; its shortfall score over all of them is 300" in text
+    assert "weakest period, 2027-01" in text
+
+
+def test_one_period_of_a_plan_is_a_one_period_plan(tmp_path):
+    from optimizer.outputs.periods import period_view
+    from optimizer.report.facts import check_plan as report_check
+
+    plan = plan_in_process(mission(tmp_path))
+    for row in plan["timeline"]:
+        view = period_view(plan, row["period"])
+        report_check(view)
+        assert "timeline" not in view and all("period" not in r for r in view["allocations"] + view["nations"] + view["requirements"])
+        assert view["totals"]["personnel"] == row["personnel"] == sum(a["personnel"] for a in view["allocations"])
+        assert view["shortfall_score"] == row["shortfall_score"]
+        assert len(view["nations"]) == 2 and view["period_view"]["label"] == row["label"]
+
+
+def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
+    """The default workbook with every section-5 cell written out at its one-period value (periods 1,
+    available_from 1, available_until 1, dwell 0, from/until period 1, weight_churn 1, a Phases row
+    repeating the Scenario's targets) gives the very plan of the workbook with those cells blank."""
+    written = tmp_path / "explicit.xlsx"
+    shutil.copy(ROOT / "data" / "contributions.xlsx", written)
+    wb = openpyxl.load_workbook(written)
+
+    def fill(sheet, values):
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            if row[0].value is None:
+                continue
+            for name, value in values.items():
+                row[header.index(name)].value = value
+
+    fill("Nations", {"available_from": 1, "available_until": 1, "dwell_periods": 0})
+    fill("Requirements", {"from_period": 1, "until_period": 1})
+    scenario = {r[0].value: r[1] for r in wb["Scenario"].iter_rows(min_row=2) if r[0].value}
+    for name, value in {"periods": 1, "weight_churn": 1}.items():
+        scenario[name].value = value
+    targets = {g: scenario[f"{g}_target"].value for g in ("force", "land", "sea", "air")}
+    wb["Phases"].append([1, *targets.values()])
+    wb.save(written)
+
+    def stable(plan):
+        plan = json.loads(json.dumps(plan))
+        plan["solver"].pop("seconds"), plan["solver"].pop("timings_s"), plan.pop("source")
+        return plan
+
+    blank = plan_in_process(ROOT / "data" / "contributions.xlsx")
+    explicit = plan_in_process(written)
+    assert stable(explicit) == stable(blank)
+    assert "timeline" not in blank and all("period" not in a for a in blank["allocations"])
+
+
+def test_the_analyses_say_they_plan_one_period(tmp_path):
+    """Not yet over time: refused with one clear line (exit 2), never judged by one period's figures."""
+    result = run_cli("explain", mission(tmp_path))
+    assert result.returncode == 2
+    assert "plan one period in this version" in result.stderr and "these inputs plan 3 periods" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_workbench_refuses_an_analysis_over_time_in_its_logic(tmp_path):
+    from optimizer.reader import read_tables
+    from optimizer.workbench.analyses import AnalysisService
+    from optimizer.workbench.inputs import Inputs
+
+    raw = read_tables(mission(tmp_path))
+    inputs = Inputs(raw.scenario, {name: frame.drop(columns="_row") for name, frame in raw.tables.items()})
+    job = AnalysisService().submit("explain", inputs)
+    assert job.wait(5) and job.state == "failed"
+    assert "plan one period in this version" in job.error
+
+
+def test_checker_rejects_a_plan_that_breaks_rotation(tmp_path):
+    """The checker recomputes H2 over windows itself: A (1 unit, dwell 1) deployed in two consecutive periods is refused."""
+    path = tmp_path / "rot.xlsx"
+    write_workbook_from_tables(path, base(periods=3), {
+        "Nations": [nation("A", dwell_periods=1)],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1}],
+        "Pledges": [{"nation": "A", "unit_type": INF, "max_units": 1}],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 1}],
+    })
+    plan = plan_in_process(path)
+    assert check_plan(path, plan) == []
+    assert {a["period"] for a in plan["allocations"]} == {1, 3}  # 1:1 rotation over three periods: 1 and 3, short in 2
+    assert plan["shortfall_score"] == 200
+    broken = json.loads(json.dumps(plan))
+    extra = dict(broken["allocations"][0], period=2)
+    broken["allocations"].append(extra)
+    problems = check_plan(path, broken)
+    assert any(p.startswith("H2:") and "dwell 1" in p for p in problems)
