@@ -21,6 +21,7 @@ sidebar.wait_briefly()
 page = st.navigation(
     [
         st.Page("app_pages/plan.py", title="Plan", icon=":material/insights:", default=True),
+        st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
         st.Page("app_pages/inputs.py", title="Inputs", icon=":material/table_edit:", url_path="inputs"),
         st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/folder_open:", url_path="scenarios"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),

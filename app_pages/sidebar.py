@@ -17,7 +17,7 @@ from optimizer.workbench.inputs import LABELS, PARAMETERS
 def _on_param(name: str) -> None:
     value = state.ss.get(f"p_{name}")
     col = PARAMETERS[name]
-    if col.kind is Kind.TEXT and isinstance(value, str) and not value.strip():
+    if col.kind in (Kind.TEXT, Kind.MONTH) and isinstance(value, str) and not value.strip():
         value = None
     state.ss.inputs = state.ss.inputs.with_parameter(name, value)
     state.remember_inputs(state.ss.inputs)
@@ -35,7 +35,7 @@ def param_widget(name: str, container=None, **overrides) -> None:
     common.update(overrides)
     if col.kind is Kind.YESNO:
         where.toggle(label, **common)
-    elif col.kind is Kind.TEXT:
+    elif col.kind in (Kind.TEXT, Kind.MONTH):
         where.text_input(label, **{"max_chars": 200, **common})
     elif col.kind is Kind.INT:
         lo = col.minimum
@@ -86,8 +86,15 @@ def render() -> None:
         _slider("sustainable_share", 0.01, 0.30, 0.01)
         _slider("lead_share", 0.0, 1.0, 0.05)
         param_widget("max_nations_per_sector", placeholder="no limit")
+        over_time = int(state.ss.inputs.scenario.get("periods") or 1) > 1
+        with st.expander("Mission over time", expanded=over_time):
+            param_widget("periods")
+            param_widget("period_months")
+            param_widget("start_month", placeholder="YYYY-MM")
+            for name in ("ceasefire_from", "un_mandate_from", "us_backstop_from"):
+                param_widget(name, placeholder="every period")
         with st.expander("Stage-2 weights and time limit"):
-            for name in ("weight_cost", "weight_fairness", "weight_nations"):
+            for name in ("weight_cost", "weight_fairness", "weight_nations", "weight_churn"):
                 param_widget(name, step=0.1, format="%.2f")
             param_widget("time_limit_s", step=5.0, format="%.0f")
 

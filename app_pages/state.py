@@ -126,7 +126,7 @@ def remember_inputs(inputs: Inputs) -> None:
 def widget_value(name: str, value: object) -> object:
     col = PARAMETERS[name]
     if value is None:
-        return None if col.kind in (Kind.INT, Kind.NUMBER) else ("" if col.kind is Kind.TEXT else False)
+        return None if col.kind in (Kind.INT, Kind.NUMBER) else ("" if col.kind in (Kind.TEXT, Kind.MONTH) else False)
     if col.kind is Kind.INT:
         return int(value)
     if col.kind is Kind.NUMBER:

@@ -309,6 +309,52 @@ def test_frontier_page_runs_with_progress_in_a_real_browser(server, browser, tmp
     assert errors == [], f"page errors: {errors[:5]}"
 
 
+def test_timeline_page_plans_the_mission_over_periods_in_a_real_browser(server, browser):
+    """Issue 16: set three periods in the sidebar, solve, and the Timeline page shows the mission —
+    the same sentences as the plan computed directly, the strength, roster and handover charts —
+    and the Plan page shows one period at a time."""
+    from optimizer.outputs import plan_to_dict
+    from optimizer.outputs.periods import summary_sentences
+    from optimizer.pipeline import plan_workbook
+
+    outside: list[str] = []
+    errors: list[str] = []
+    page = new_page(browser, server, outside, errors)
+    try:
+        page.goto(server.url)
+        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        goto_page(page, "Timeline")
+        page.get_by_text("This plan covers one period").wait_for()
+        settle(page)
+        if not page.locator(".st-key-p_periods input").is_visible():
+            page.locator("[data-testid=stSidebar]").get_by_text("Mission over time", exact=True).click()
+        box = page.locator(".st-key-p_periods input")
+        box.fill("3")
+        box.press("Enter")
+        settle(page)
+        click_solve(page)
+        summary = page.locator(".st-key-timeline_summary")
+        summary.get_by_text("The plan covers 3 periods of 6 months").wait_for(timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3")
+        time.sleep(1)
+        shot(page, "20_timeline")
+        expected = summary_sentences(plan_to_dict(plan_workbook(ROOT / "data" / "contributions.xlsx", ["periods=3"])))
+        shown = " ".join(summary.inner_text().split())
+        assert all(sentence in shown for sentence in expected), (shown, expected)
+        goto_page(page, "Plan")
+        page.get_by_text("Plan over 3 periods").wait_for()
+        settle(page)
+        shot(page, "21_plan_one_period")
+    except Exception as exc:
+        raise flow_failed("timeline flow", exc, server, (page, "99_timeline_failure")) from exc
+    finally:
+        page.context.close()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"
+
+
 # --------------------------------------------------------------------------- hardening (issue 7)
 
 DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"

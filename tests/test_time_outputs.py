@@ -58,6 +58,9 @@ def test_cli_writes_the_plan_over_time(tmp_path):
     assert rows[0][:3] == ("period", "label", "personnel") and [r[1] for r in rows[1:]] == ["2027-01", "2027-07", "2028-01"]
     header = next(wb["Allocation"].iter_rows(values_only=True))
     assert "period" in header
+    roster = list(wb["Roster"].iter_rows(values_only=True))
+    assert roster == [("sector", "nation", "unit_type", "2027-01", "2027-07", "2028-01", "leads in"),
+                      ("S", "A", INF, 1, 1, 1, "2027-01, 2027-07, 2028-01"), ("S", "B", INF, 0, 1, 1, None)]
 
     text = result.stdout
     assert re.search(r"2027-01\s+100\s+200\s+100", text)  # personnel, target, short in the weakest period
@@ -66,12 +69,15 @@ def test_cli_writes_the_plan_over_time(tmp_path):
     assert "leads: S: A (2027-01–2028-01)" in text
 
 
-def test_the_report_shows_the_weakest_period_and_says_so(tmp_path):
+def test_the_report_shows_the_mission_and_its_weakest_period(tmp_path):
     out = tmp_path / "out"
     assert run_cli("solve", mission(tmp_path), "--out", out).returncode == 0
     text = " ".join(re.sub(r"\s+", " ", p.extract_text() or "") for p in PdfReader(out / "report.pdf").pages)
-    assert "This plan covers 3 periods; its shortfall score over all of them is 300" in text
-    assert "weakest period, 2027-01" in text
+    assert ("The plan covers 3 periods of 6 months, 2027-01 to 2028-01. The force reaches full strength (200 personnel, every "
+            "target met) in 2027-07 and holds it for 2 periods (12 months), to the end of the plan.") in text
+    assert "Its shortfall score over all 3 periods is 300" in text and "weakest period, 2027-01" in text
+    assert "2 Over time" in text and "Roster: who holds each sector when" in text
+    assert "2027-01 100 200 100" in text  # the strength table: period, personnel, target, short
 
 
 def test_one_period_of_a_plan_is_a_one_period_plan(tmp_path):
@@ -164,3 +170,33 @@ def test_checker_rejects_a_plan_that_breaks_rotation(tmp_path):
     broken["allocations"].append(extra)
     problems = check_plan(path, broken)
     assert any(p.startswith("H2:") and "dwell 1" in p for p in problems)
+
+
+def _timeline_plan(personnel, targets, p1_short=()):
+    """A plan dict with only what the milestones read: a timeline, targets and priority-1 lines."""
+    timeline = [{"period": t, "label": f"P{t}", "personnel": p, "force_target": g, "land": p, "sea": 0, "air": 0, "cost_musd": 0,
+                 "shortfall_score": 0} for t, (p, g) in enumerate(zip(personnel, targets), start=1)]
+    return {"scenario": {"period_months": 6}, "timeline": timeline,
+            "targets": [{"scope": "force", "period": r["period"], "target": r["force_target"],
+                         "short": max(0, r["force_target"] - r["personnel"])} for r in timeline],
+            "requirements": [{"priority": 1, "period": t, "short_units": int(t in p1_short)} for t in range(1, len(personnel) + 1)]}
+
+
+def test_milestones_in_words():
+    """Build-up to a peak of 300 in period 3, held through period 4, short in period 5; P1 lines filled from period 2."""
+    from optimizer.outputs.periods import milestones, summary_sentences
+
+    plan = _timeline_plan([100, 200, 300, 300, 250], [100, 200, 300, 300, 300], p1_short={1})
+    m = milestones(plan)
+    assert (m["initial"], m["full"], m["held_until"], m["peak_target"]) == (2, 3, 4, 300)
+    assert summary_sentences(plan) == [
+        "The plan covers 5 periods of 6 months, P1 to P5.",
+        "Every essential (priority 1) requirement line is filled from P2 (initial strength).",
+        "The force reaches full strength (300 personnel, every target met) in P3 and holds it for 2 periods (12 months), "
+        "until P4; from P5 it falls short.",
+    ]
+    never = _timeline_plan([100, 250, 200], [300, 300, 300], p1_short={1, 2, 3})
+    assert summary_sentences(never)[1:] == [
+        "In no period is every essential (priority 1) requirement line filled.",
+        "The force never reaches full strength (300 personnel with every target met): at best 250 in P2 (83% of the peak target).",
+    ]

@@ -1,7 +1,9 @@
 """``plan.xlsx``: the plan as a planner's workbook.
 
 Sheets ``Summary``, ``Allocation``, ``Requirements``, ``Nations`` (the
-contract's), then ``Leads`` and ``Targets``.  Frozen headers, widths, number
+contract's), then ``Leads`` and ``Targets``; a plan over several periods
+(contract section 5) adds ``Timeline`` and ``Roster`` (sector × nation ×
+unit type against the periods), and its tables carry ``period``.  Frozen headers, widths, number
 formats and autofilters.
 
 Output safety (decided in :mod:`optimizer.outputs.safe_cells`): every cell
@@ -71,6 +73,28 @@ def _table(ws, frame: pd.DataFrame, *, highlight: str | None = None) -> None:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
 
 
+def roster_frame(plan: PlanResult) -> pd.DataFrame:
+    """The roster of a plan over time: one row per sector, nation and unit type (plan order), one column
+    of units per period (headed by its label), and the periods in which the nation leads the sector."""
+    labels = dict(zip(plan.timeline["period"], plan.timeline["label"]))
+    a = plan.allocations
+    if a.empty:
+        return pd.DataFrame(columns=["sector", "nation", "unit_type", *labels.values(), "leads in"])
+    wide = a.pivot_table(index=["sector", "nation", "unit_type"], columns="period", values="units", aggfunc="sum", sort=False)
+    wide = wide.reindex(columns=list(labels)).fillna(0).astype(int)
+    wide.columns.name = None
+    order_s = {s: i for i, s in enumerate(plan.sectors["sector"])} if plan.sectors is not None else {}
+    order_n = {n: i for i, n in enumerate(dict.fromkeys(plan.nations["nation"]))}
+    wide = wide.reset_index()
+    wide["_o"] = [(order_s.get(s, 0), order_n.get(n, 0)) for s, n in zip(wide["sector"], wide["nation"])]
+    wide = wide.sort_values("_o", kind="stable").drop(columns="_o")
+    led: dict[tuple, list] = {}
+    for s, t, n in zip(plan.leads["sector"], plan.leads["period"], plan.leads["nation"]):
+        led.setdefault((s, n), []).append(labels[t])
+    wide["leads in"] = [", ".join(led.get((s, n), [])) for s, n in zip(wide["sector"], wide["nation"])]
+    return wide.rename(columns=labels).reset_index(drop=True)
+
+
 def summary_rows(plan: PlanResult) -> list[tuple[str, object]]:
     sc, t = plan.scenario, plan.totals
     rows: list[tuple[str, object]] = [
@@ -127,6 +151,7 @@ def write_plan_xlsx(plan: PlanResult, path: str | os.PathLike) -> None:
     _table(wb.create_sheet("Targets"), plan.targets, highlight="short")
     if plan.timeline is not None:
         _table(wb.create_sheet("Timeline"), plan.timeline, highlight="shortfall_score")
+        _table(wb.create_sheet("Roster"), roster_frame(plan))
     wb.properties.creator = "forceplan"
     wb.properties.title = clean_text(f"forceplan plan: {plan.scenario['name']}")
     write_with_atomic(path, buffered(wb.save))

@@ -18,7 +18,7 @@ from datetime import timezone
 
 from optimizer import __version__
 from optimizer.outputs.periods import over_time, period_view, weakest_period
-from optimizer.report import analysis_sections, plan_sections
+from optimizer.report import analysis_sections, plan_sections, time_section
 from optimizer.report.analyses import KINDS, matches_plan, normalise
 from optimizer.schema import SWITCHES
 from optimizer.report.facts import Facts, derive
@@ -33,9 +33,11 @@ from optimizer.report.style import clean, register_fonts
 PLAN_SECTIONS = ("summary", "by_nation", "by_sector", "coverage", "burden", "cost", "binds")
 
 
-def section_numbers(analyses: dict) -> dict[str, int]:
-    """Each section's number, counted in print order (so cross-references never go stale)."""
-    order = [*PLAN_SECTIONS, *(kind for kind in KINDS if kind in analyses), "method"]
+def section_numbers(analyses: dict, over_time: bool = False) -> dict[str, int]:
+    """Each section's number, counted in print order (so cross-references never go stale).
+    A plan over several periods has "Over time" after the executive summary."""
+    plan = [*PLAN_SECTIONS[:1], "over_time", *PLAN_SECTIONS[1:]] if over_time else list(PLAN_SECTIONS)
+    order = [*plan, *(kind for kind in KINDS if kind in analyses), "method"]
     return {key: i for i, key in enumerate(order, start=1)}
 
 
@@ -46,11 +48,12 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
     analyses' JSON dicts; each one given adds its section after "What binds".
     """
     register_fonts()
-    if over_time(plan):  # the plan's sections show its weakest period; the whole mission is in plan.xlsx (Timeline)
+    whole = plan if over_time(plan) else None
+    if whole is not None:  # "Over time" shows the mission; the plan's other sections its weakest period
         plan = period_view(plan, weakest_period(plan))
     f = derive(plan)
     an = normalise(analyses)
-    numbers = section_numbers(an)
+    numbers = section_numbers(an, whole is not None)
     matches = {kind: matches_plan(kind, an[kind], f.plan.get("shortfall_score"), tuple(bool(f.scenario.get(k)) for k in SWITCHES))
                for kind in KINDS if kind in an}
     points, included, why = [], [], None
@@ -61,7 +64,9 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
             why = analysis_sections.why_by_line(an["explain"], {x.name for x in f.binds["leaderless"]})
     s = Story()
     plan_sections.title_page(s, f, included, compact_contents=bool(an))
-    plan_sections.executive_summary(s, f, numbers, points)
+    plan_sections.executive_summary(s, f, numbers, points, time_section.summary_sentences(whole) if whole else ())
+    if whole is not None:
+        time_section.over_time(s, whole, numbers["over_time"])
     plan_sections.by_nation(s, f, numbers)
     plan_sections.by_sector(s, f, numbers)
     plan_sections.coverage(s, f, numbers)

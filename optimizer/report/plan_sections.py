@@ -82,14 +82,13 @@ def title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: b
     s.add(toc)
 
 
-def executive_summary(s: Story, f: Facts, numbers: dict[str, int], points: list[str] = ()) -> None:
+def executive_summary(s: Story, f: Facts, numbers: dict[str, int], points: list[str] = (), over_time: list[str] = ()) -> None:
     s.h1(f"{numbers['summary']} Executive summary")
     view = f.plan.get("period_view")
     if view:
-        s.p(f"This plan covers {view['periods']} periods; its shortfall score over all of them is "
-            f"{num(view['plan_shortfall_score'])}. This report shows its weakest period, {view['label']} (the one with "
-            f"the least personnel): every figure below is that period's. Each period's figures are in plan.xlsx, sheets "
-            f"Timeline, Allocation, Requirements and Nations.", "lead")
+        s.p(" ".join(over_time) + f" Its shortfall score over all {view['periods']} periods is {num(view['plan_shortfall_score'])}; "
+            f"each period is in section {numbers['over_time']}. The rest of this report shows the weakest period, {view['label']} "
+            f"(the least personnel): every figure from here on is that period's.", "lead")
     s.p(minister_paragraph(f, numbers["by_sector"]), "lead")
     s.h2("What the coalition can field, by domain")
     rows, hl = [], set()

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from optimizer.outputs.periods import handovers, period_labels, roster
 from optimizer.workbench import geo, views
 
 DOMAIN_COLOURS = {"land": "#59A14F", "sea": "#4E79A7", "air": "#F28E2B"}
@@ -312,3 +313,70 @@ def compare_lines_chart(plans: Mapping[str, dict]) -> go.Figure:
     fig.update_xaxes(title="Δ filled units", gridcolor="#eee", zeroline=True, zerolinecolor="#333", dtick=1,
                      range=[-reach - 1.5, reach + 1.5])
     return _layout(fig, title=title, height=max(280, 22 * len(labels) * max(1, len(names) - 1) // 1 + 100))
+
+
+# --------------------------------------------------------------------------- a plan over time (section 5)
+
+
+def strength_over_time(plan: dict) -> go.Figure:
+    """Personnel of each period stacked by domain, against the phased targets (force and each domain)."""
+    title = "Strength over time against the phased targets"
+    timeline = plan.get("timeline") or []
+    if not timeline:
+        return _empty(title, "This plan covers one period")
+    x = [r["label"] for r in timeline]
+    fig = go.Figure()
+    for d in ("land", "sea", "air"):
+        fig.add_bar(x=x, y=[r[d] for r in timeline], name=d, marker_color=DOMAIN_COLOURS[d],
+                    hovertemplate="%{x}<br>" + d + ": %{y:,}<extra></extra>")
+    targets = {(t["scope"], t["period"]): t["target"] for t in plan.get("targets") or []}
+    periods = [r["period"] for r in timeline]
+    fig.add_scatter(x=x, y=[r["force_target"] for r in timeline], mode="lines+markers", name="force target", line=dict(color="#333", shape="hv"),
+                    hovertemplate="%{x}<br>force target: %{y:,}<extra></extra>")
+    for d in ("land", "sea", "air"):
+        values = [targets.get((d, p), 0) for p in periods]
+        if any(values):
+            fig.add_scatter(x=x, y=values, mode="lines", name=f"{d} target", line=dict(color=DOMAIN_COLOURS[d], dash="dot", shape="hv"),
+                            hovertemplate="%{x}<br>" + d + " target: %{y:,}<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="personnel", gridcolor="#eee", separatethousands=True)
+    fig.update_xaxes(type="category", title="period")
+    return _layout(fig, title=title, height=420)
+
+
+def roster_chart(plan: dict) -> go.Figure:
+    """The roster as a grid: one row per sector and nation, one column per period; the units held, L for the lead."""
+    title = "Roster: who holds each sector when (L: lead)"
+    entries = roster(plan)
+    labels = period_labels(plan)
+    if not entries or not labels:
+        return _empty(title, "No units are placed in any period")
+    periods = sorted(labels)
+    rows = [f"{e['sector']} · {e['nation']}" for e in entries]
+    z = [[e["units"].get(t) for t in periods] for e in entries]
+    text = [[(f"{e['units'][t]}{' L' if t in e['leads'] else ''}" if t in e["units"] else "") for t in periods] for e in entries]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[labels[t] for t in periods], y=rows, text=text, texttemplate="%{text}", colorscale="Blues", showscale=False,
+        xgap=1, ygap=1, hovertemplate="%{y}<br>%{x}: %{text} units<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="top")
+    return _layout(fig, title=title, height=min(2400, 120 + 22 * len(rows)))
+
+
+def handovers_chart(plan: dict) -> go.Figure:
+    """Units arriving and leaving at each change of period (stage 2's handovers)."""
+    title = "Handovers per period"
+    rows = handovers(plan)
+    if not rows:
+        return _empty(title, "This plan covers one period")
+    x = [r["label"] for r in rows]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=[r["arriving"] for r in rows], name="units arriving", marker_color="#4E79A7",
+                hovertemplate="%{x}<br>arriving: %{y}<extra></extra>")
+    fig.add_bar(x=x, y=[-r["leaving"] for r in rows], name="units leaving", marker_color="#E15759", customdata=[r["leaving"] for r in rows],
+                hovertemplate="%{x}<br>leaving: %{customdata}<extra></extra>")
+    fig.update_layout(barmode="relative")
+    fig.update_yaxes(title="units", gridcolor="#eee", zeroline=True, zerolinecolor="#999")
+    fig.update_xaxes(type="category", title="period")
+    return _layout(fig, title=title, height=320)

@@ -71,7 +71,8 @@ PARAMETERS: dict[str, Column] = {c.name: c for c in SCENARIO_PARAMETERS}
 SIDEBAR_PARAMETERS: tuple[str, ...] = (
     "ceasefire_in_place", "un_mandate", "us_backstop", "force_target", "sustainable_share",
     "max_nations_per_sector", "lead_share", "weight_cost", "weight_fairness", "weight_nations",
-    "time_limit_s",
+    "time_limit_s", "periods", "period_months", "start_month", "ceasefire_from", "un_mandate_from", "us_backstop_from",
+    "weight_churn",
 )
 OTHER_PARAMETERS: tuple[str, ...] = tuple(c.name for c in SCENARIO_PARAMETERS if c.name not in SIDEBAR_PARAMETERS)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from optimizer.certify import certificate_words
+from optimizer.outputs.periods import handovers
 
 SCOPES = ("force", "land", "sea", "air")
 
@@ -98,6 +99,23 @@ def sector_table(plan: dict) -> pd.DataFrame:
 def unfilled_lines(plan: dict) -> pd.DataFrame:
     r = requirements_table(plan)
     return r[r["short_units"] > 0].sort_values(["priority", "weighted_shortfall"], ascending=[True, False])
+
+
+def timeline_table(plan: dict) -> pd.DataFrame:
+    """One row per period (section 5): strength, target, short, domains, cost, score, lines short, handovers."""
+    cols = ["period", "label", "personnel", "force_target", "short", "land", "sea", "air", "cost_musd", "shortfall_score",
+            "lines_short", "arriving", "leaving"]
+    t = frame(plan, "timeline")
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    t["short"] = (t["force_target"] - t["personnel"]).clip(lower=0)
+    req = frame(plan, "requirements")
+    short = req[req["short_units"] > 0].groupby("period").size() if len(req) else pd.Series(dtype=int)
+    t["lines_short"] = t["period"].map(short).fillna(0).astype(int)
+    moves = {h["period"]: h for h in handovers(plan)}
+    t["arriving"] = [moves[p]["arriving"] if p in moves else 0 for p in t["period"]]
+    t["leaving"] = [moves[p]["leaving"] if p in moves else 0 for p in t["period"]]
+    return t[cols]
 
 
 # --------------------------------------------------------------------------- several plans
