@@ -73,6 +73,18 @@ class PlanningData:
         months = year * 12 + (month - 1) + (period - 1) * int(sc.period_months)
         return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
+    def scenario_in(self, period: int) -> Scenario:
+        """The Scenario as it holds in ``period``: each condition from its ``*_from`` period, that period's targets."""
+        sc = self.scenario_given or self.scenario
+        update = {}
+        for switch in SWITCHES:
+            start = getattr(sc, f"{switch.removesuffix('_in_place')}_from")
+            if start is not None:
+                update[switch] = period >= start
+        rows = self.targets[self.targets["period"] == period]
+        update.update({f"{g}_target": int(v) for g, v in zip(rows["scope"], rows["target"])})
+        return sc.model_copy(update=update)
+
     def dwell(self, nation: str) -> int:
         return int(self.nations.at[nation, "dwell_periods"])
 

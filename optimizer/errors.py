@@ -50,10 +50,11 @@ class InputError(Exception):
 
 
 class OverTimeNotAnalysed(ValueError):
-    """An analysis was asked of inputs planned over several periods (contract section 5); the
-    analyses plan one period in this version, and say so rather than judge a plan by one period."""
+    """An analysis that plans one period (the frontiers, the resilient plan) was asked of inputs
+    planned over several periods (contract section 5): it says so rather than judge a plan by one period."""
 
     def __init__(self, periods: int):
         self.periods = periods
-        super().__init__(f"the analyses (why the gaps, stress, frontiers) plan one period in this version, and these inputs plan "
-                         f"{periods} periods: set periods to 1 to analyse one period; the plan itself covers all {periods}")
+        super().__init__(f"the frontiers (and the resilient plan) plan one period in this version, and these inputs plan "
+                         f"{periods} periods: set periods to 1 to analyse one period; why the gaps and the withdrawal stress "
+                         f"plan all {periods}")

@@ -3,7 +3,7 @@
 plan.json rows carry ``period`` and the plan adds ``timeline``; plan.xlsx has a
 Timeline sheet and period columns; the terminal summary gives the strength
 per period and the periods where lines go unfilled; one period of a plan is a
-one-period plan dict (the report and the workbench read it so); the analyses,
+one-period plan dict (the report and the workbench read it so); the frontiers,
 not yet over time, say so instead of judging a plan by one period.  And a
 one-period workbook plans exactly as one without the section-5 columns.
 """
@@ -131,22 +131,22 @@ def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
     assert "timeline" not in blank and all("period" not in a for a in blank["allocations"])
 
 
-def test_the_analyses_say_they_plan_one_period(tmp_path):
+def test_the_frontiers_say_they_plan_one_period(tmp_path):
     """Not yet over time: refused with one clear line (exit 2), never judged by one period's figures."""
-    result = run_cli("explain", mission(tmp_path))
+    result = run_cli("frontier", mission(tmp_path))
     assert result.returncode == 2
     assert "plan one period in this version" in result.stderr and "these inputs plan 3 periods" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_the_workbench_refuses_an_analysis_over_time_in_its_logic(tmp_path):
+def test_the_workbench_refuses_the_frontiers_over_time_in_its_logic(tmp_path):
     from optimizer.reader import read_tables
     from optimizer.workbench.analyses import AnalysisService
     from optimizer.workbench.inputs import Inputs
 
     raw = read_tables(mission(tmp_path))
     inputs = Inputs(raw.scenario, {name: frame.drop(columns="_row") for name, frame in raw.tables.items()})
-    job = AnalysisService().submit("explain", inputs)
+    job = AnalysisService().submit("frontier", inputs)
     assert job.wait(5) and job.state == "failed"
     assert "plan one period in this version" in job.error
 

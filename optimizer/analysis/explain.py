@@ -17,10 +17,11 @@ how much they cut the shortfall score, with the lines they fill.
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import Callable
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, plan_variant, require_one_period
+from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.reader import RawTables
 from optimizer.results import PlanResult
@@ -36,8 +37,13 @@ def _blank(v) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
 
-def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector: str) -> list[dict]:
-    """For one line: every nation that pledged the unit type, and what kept its units off the line."""
+def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector: str, *, period: int = 1,
+                    resting: dict[tuple[str, str], int] | None = None) -> list[dict]:
+    """For one line: every nation that pledged the unit type, and what kept its units off the line.
+
+    ``data`` and ``plan`` are one period's view (:func:`period_views`); ``resting[(n, u)]`` counts
+    n's units of u that the rotation rule keeps home in ``period`` (deployed in a neighbouring
+    period of the same window; section 5's H2)."""
     nations = data.nations
     sectors = data.sectors
     sc = data.scenario
@@ -66,7 +72,15 @@ def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector
             reasons.append(("declined", f"{n} has declined"))
         for switch, (column, words) in CONDITIONS.items():
             if bool(nat[column]) and not getattr(sc, switch):
-                reasons.append((f"condition:{switch}", f"{n} needs {words}"))
+                start = getattr(sc, f"{switch.removesuffix('_in_place')}_from")
+                if start is not None and start > period:
+                    reasons.append((f"condition_later:{switch}", f"{n} needs {words}, which holds from period {start}"))
+                else:
+                    reasons.append((f"condition:{switch}", f"{n} needs {words}"))
+        if int(nat["available_from"]) > period:
+            reasons.append(("not_yet_available", f"{n} is available from period {int(nat['available_from'])}"))
+        if not _blank(nat["available_until"]) and int(nat["available_until"]) < period:
+            reasons.append(("no_longer_available", f"{n} is available until period {int(nat['available_until'])}"))
         if not reasons:
             if int(sectors.loc[sector, "risk"]) > int(nat["max_sector_risk"]):
                 reasons.append(("risk", f"{sector} is risk {int(sectors.loc[sector, 'risk'])}, above {n}'s limit {int(nat['max_sector_risk'])}"))
@@ -77,6 +91,11 @@ def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector
                 reasons.append(("caveat", f"{n}: caveat — {note}"))
         if not reasons and free <= 0:
             reasons.append(("pledge_used", f"{n}'s {int(p.max_units)} pledged used ({here} here, {elsewhere} on other lines)"))
+        rest = (resting or {}).get((n, unit_type), 0)
+        if not reasons and free - rest <= 0 < free:
+            reasons.append(("resting", f"{n}'s units rest between tours: {rest} of its {int(p.max_units)} deployed in the periods around "
+                                       f"(dwell {int(nat['dwell_periods'])})"))
+            free = 0
         if not reasons:
             cap = int(nat["cap_personnel"])
             if personnel.get(n, 0) + unit_personnel > cap:
@@ -99,12 +118,64 @@ def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector
     return rows
 
 
+def period_views(data: PlanningData, plan: PlanResult, period: int) -> tuple[PlanningData, PlanResult]:
+    """One period of a plan over time as a one-period (data, plan): that period's Scenario, H1,
+    fair shares, placements and lead candidates; the plan's tables of that period."""
+    np_ = data.nation_periods[data.nation_periods["period"] == period].set_index("nation")
+    nations = data.nations.copy()
+    for column in ("eligible", "ineligible_reason", "fair_personnel"):
+        nations[column] = np_[column]
+    view = replace(data, scenario=data.scenario_in(period), nations=nations,
+                   triples=data.triples[data.triples["period"] == period].reset_index(drop=True),
+                   lead_candidates=data.lead_candidates[data.lead_candidates["period"] == period].reset_index(drop=True))
+
+    def of(frame):
+        return frame[frame["period"] == period].drop(columns="period").reset_index(drop=True)
+
+    return view, replace(plan, allocations=of(plan.allocations), requirements=of(plan.requirements), nations=of(plan.nations),
+                         leads=of(plan.leads), targets=of(plan.targets), timeline=None)
+
+
+def resting_units(data: PlanningData, plan: PlanResult, period: int) -> dict[tuple[str, str], int]:
+    """Units of each (nation, unit type) the rotation rule keeps home in ``period``: the most deployed in
+    the other periods of one window [τ, τ + d] that holds ``period`` (section 5's H2)."""
+    used: dict[tuple[str, str, int], int] = {}
+    for n, u, t, x in zip(plan.allocations["nation"], plan.allocations["unit_type"], plan.allocations["period"], plan.allocations["units"]):
+        used[(n, u, int(t))] = used.get((n, u, int(t)), 0) + int(x)
+    last = data.periods
+    out = {}
+    for n, u in {(n, u) for n, u, _ in used}:
+        d = data.dwell(n)
+        if d == 0:
+            continue
+        most = 0
+        for start in range(max(1, period - d), period + 1):
+            most = max(most, sum(used.get((n, u, t), 0) for t in range(start, min(last, start + d) + 1) if t != period))
+        if most:
+            out[(n, u)] = most
+    return out
+
+
 def causes(data: PlanningData, plan: PlanResult) -> dict:
-    """Causes for every unfilled line and every missed target."""
+    """Causes for every unfilled line and every missed target (over time: per period, each with its time causes)."""
+    if data.periods == 1:
+        return _causes(data, plan)
+    found = {"lines": [], "targets": []}
+    for t in data.period_list:
+        view_data, view_plan = period_views(data, plan, t)
+        part = _causes(view_data, view_plan, period=t, resting=resting_units(data, plan, t))
+        label = data.period_label(t)
+        for key in ("lines", "targets"):
+            found[key] += [{**row, "period": t, "label": label} for row in part[key]]
+    return found
+
+
+def _causes(data: PlanningData, plan: PlanResult, period: int = 1, resting: dict | None = None) -> dict:
     lines = []
     unfilled = plan.requirements[plan.requirements["short_units"] > 0]
     for r in unfilled.itertuples():
-        blockers = [b for b in pledge_blockers(data, plan, r.unit_type, r.sector) if b["here"] == 0 or b["free"] > 0 or b["causes"] != ["pledge_used"]]
+        blockers = [b for b in pledge_blockers(data, plan, r.unit_type, r.sector, period=period, resting=resting)
+                    if b["here"] == 0 or b["free"] > 0 or b["causes"] != ["pledge_used"]]
         summary = []
         if not len(data.pledges[(data.pledges["unit_type"] == r.unit_type) & (data.pledges["max_units"] > 0)]):
             summary.append(f"no nation pledged any {r.unit_type}")
@@ -112,7 +183,7 @@ def causes(data: PlanningData, plan: PlanResult) -> dict:
             if b["causes"] == ["trade_off"] and b["free"] == 0:
                 continue
             could = min(b["free"] if b["causes"][0] not in ("declined",) and not b["causes"][0].startswith("condition") else b["pledged"], int(r.short_units))
-            if b["causes"][0].startswith("condition") or b["causes"][0] in ("declined", "risk", "caveat"):
+            if b["causes"][0].startswith("condition") or b["causes"][0] in ("declined", "risk", "caveat", "not_yet_available", "no_longer_available"):
                 could = min(b["pledged"] - b["elsewhere"], int(r.short_units))
             summary.append(f"{b['why']} — pledged {b['pledged']}" + (f", could cover {could} of the missing {int(r.short_units)}" if could > 0 else ""))
         lines.append({"unit_type": r.unit_type, "sector": r.sector, "priority": int(r.priority), "short_units": int(r.short_units),
@@ -136,11 +207,16 @@ def causes(data: PlanningData, plan: PlanResult) -> dict:
 
 
 def candidate_levers(data: PlanningData, found: dict) -> list[Variant]:
-    """Every change that could remove a cause found above, as a variant to re-plan."""
-    sc = data.scenario
+    """Every change that could remove a cause found above, as a variant to re-plan.  Over time
+    also: a condition holding from the start, a nation available one period earlier, a shorter dwell."""
+    sc = data.scenario_given or data.scenario
     levers: list[Variant] = []
     for switch, (_, words) in CONDITIONS.items():
-        if not getattr(sc, switch):
+        start_key = f"{switch.removesuffix('_in_place')}_from"
+        start = getattr(sc, start_key)
+        if start is not None and start > 1:
+            levers.append(Variant(f"{words} from period 1 (not {start})", scenario=((start_key, 1),), key=("condition", switch)))
+        elif start is None and not getattr(sc, switch):
             levers.append(Variant(f"{words} ({switch} = yes)", scenario=((switch, True),), key=("condition", switch)))
     tagged: dict[str, set[str]] = {}
     for line in found["lines"]:
@@ -149,6 +225,12 @@ def candidate_levers(data: PlanningData, found: dict) -> list[Variant]:
                 tagged.setdefault(c, set()).add(b["nation"])
     order = {n: i for i, n in enumerate(data.nations.index)}
     by = lambda names: sorted(names, key=order.get)  # noqa: E731
+    for n in by(tagged.get("not_yet_available", ())):
+        levers.append(Variant(f"{n} available one period earlier (period {int(data.nations.loc[n, 'available_from']) - 1})",
+                              available_earlier=(n,), key=("available", n)))
+    for n in by(tagged.get("resting", ())):
+        d = data.dwell(n)
+        levers.append(Variant(f"dwell {d} → {d - 1} for {n}", dwell_shorter=(n,), key=("dwell", n)))
     for n in by(tagged.get("cap_political", ())):
         levers.append(Variant(f"lift {n}'s political cap", lift_political_cap=(n,), key=("cap", n)))
     for n in by(tagged.get("budget", ())):
@@ -166,18 +248,23 @@ def candidate_levers(data: PlanningData, found: dict) -> list[Variant]:
 
 def explain(raw: RawTables, executor: Executor, progress: Callable | None = None) -> dict:
     from optimizer.pipeline import plan_data
-    require_one_period(raw)
 
     data = build_planning_data(raw)
     plan = plan_data(data)
     found = causes(data, plan)
     levers = candidate_levers(data, found)
-    base_short = {(r.unit_type, r.sector): int(r.short_units) for r in plan.requirements.itertuples()}
+    req = plan.requirements
+    periods = req["period"] if "period" in req else [1] * len(req)
+    base_short = {(u, s, int(t)): int(x) for u, s, t, x in zip(req["unit_type"], req["sector"], periods, req["short_units"])}
+
+    def name(u, s, t):  # a line, and over time its period: "Infantry company @ Kyiv (2027-07)"
+        return f"{u} @ {s}" if data.periods == 1 else f"{u} @ {s} ({data.period_label(t)})"
+
     results = run_all(executor, plan_variant, [(raw, v) for v in levers], progress)
     ranked = []
     for v, r in zip(levers, results):
-        filled = [f"{u} @ {s}" for (u, s), short in base_short.items() if short > 0 and r.line_short.get((u, s), 0) == 0]
-        opened = [f"{u} @ {s}" for (u, s), short in base_short.items() if short == 0 and r.line_short.get((u, s), 0) > 0]
+        filled = [name(*k) for k, short in base_short.items() if short > 0 and r.line_short.get(k, 0) == 0]
+        opened = [name(*k) for k, short in base_short.items() if short == 0 and r.line_short.get(k, 0) > 0]
         ranked.append({
             "lever": v.label,
             "kind": v.key[0],
@@ -202,11 +289,13 @@ def explain(raw: RawTables, executor: Executor, progress: Callable | None = None
 def format_explanation(result: dict, max_lines: int = 12) -> str:
     out = [f"why the gaps — scenario '{result['scenario']}', shortfall score {result['shortfall_score']:,.0f}", ""]
     for line in result["causes"]["lines"][:max_lines]:
-        out.append(f"P{line['priority']} {line['unit_type']} @ {line['sector']}: short {line['short_units']} ({line['short_personnel']:,} personnel)")
+        when = f" in {line['label']}" if "label" in line else ""
+        out.append(f"P{line['priority']} {line['unit_type']} @ {line['sector']}{when}: short {line['short_units']} ({line['short_personnel']:,} personnel)")
         for c in line["causes"][:4] or ["no pledge could reach this line"]:
             out.append(f"    - {c}")
     for t in result["causes"]["targets"]:
-        out.append(f"{t['scope']} target {t['target']:,}: planned {t['planned']:,}, short {t['short']:,}")
+        when = f" in {t['label']}" if "label" in t else ""
+        out.append(f"{t['scope']} target{when} {t['target']:,}: planned {t['planned']:,}, short {t['short']:,}")
         for e in t["excluded_nations"][:6]:
             out.append(f"    - excluded: {e}")
     out += ["", "levers, best first:"]

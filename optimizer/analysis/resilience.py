@@ -61,7 +61,7 @@ def uncovered_after_withdrawal(data: PlanningData, units: dict[tuple[str, str, s
 
 
 def _side(data: PlanningData, result) -> dict:
-    uncovered = uncovered_after_withdrawal(data, result.units)
+    uncovered = uncovered_after_withdrawal(data, {k[:3]: v for k, v in result.units.items()})  # one period (reserves refuse more)
     worst = max(uncovered.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
     return {
         "shortfall_score": result.shortfall_score,

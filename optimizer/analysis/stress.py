@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, VariantResult, plan_variant, require_one_period
+from optimizer.analysis.variants import Variant, VariantResult, plan_variant
 from optimizer.reader import RawTables
 
 # Chance of withdrawal when the Nations sheet leaves withdrawal_risk blank.
@@ -44,20 +44,29 @@ def eligible_nations(raw: RawTables) -> list[str]:
 
 
 def backfill(base: VariantResult, after: VariantResult, withdrawn: tuple[str, ...]) -> list[dict]:
-    """Units other nations add on the lines the withdrawn nations held."""
-    held = {(u, s) for (n, u, s) in base.units if n in withdrawn}
-    rows = []
-    for (n, u, s), units in sorted(after.units.items()):
-        if (u, s) in held and n not in withdrawn:
-            extra = units - base.units.get((n, u, s), 0)
+    """Units other nations add on the lines the withdrawn nations held, period by period.
+
+    One period: one row per (nation, unit type, sector) with the units added.  Over several
+    periods (section 5): one row per (nation, unit type, sector) with the most units added in any
+    period, ``from_period`` (the first period it adds them) and ``periods`` (every period it does).
+    """
+    held = {(u, s, t) for (n, u, s, t) in base.units if n in withdrawn}
+    added: dict[tuple[str, str, str], dict[int, int]] = {}
+    for (n, u, s, t), units in sorted(after.units.items()):
+        if (u, s, t) in held and n not in withdrawn:
+            extra = units - base.units.get((n, u, s, t), 0)
             if extra > 0:
-                rows.append({"nation": n, "unit_type": u, "sector": s, "units": extra})
-    return rows
+                added.setdefault((n, u, s), {})[t] = extra
+    if len(base.labels) <= 1:
+        return [{"nation": n, "unit_type": u, "sector": s, "units": by_period[1]} for (n, u, s), by_period in added.items()]
+    return [{"nation": n, "unit_type": u, "sector": s, "units": max(by_period.values()), "from_period": min(by_period),
+             "periods": sorted(by_period)} for (n, u, s), by_period in added.items()]
 
 
-def _summary(base: VariantResult, r: VariantResult, withdrawn: tuple[str, ...]) -> dict:
-    lost = sum(v for (n, _, _), v in base.units.items() if n in withdrawn)
-    return {
+def _summary(base: VariantResult, r: VariantResult, withdrawn: tuple[str, ...], from_period: int = 1) -> dict:
+    # the units the nations held (over time: unit-periods from the withdrawal on)
+    lost = sum(v for (n, _, _, t), v in base.units.items() if n in withdrawn and t >= from_period)
+    out = {
         "shortfall_score": r.shortfall_score,
         "shortfall_increase": r.shortfall_score - base.shortfall_score,
         "personnel": r.personnel,
@@ -67,18 +76,31 @@ def _summary(base: VariantResult, r: VariantResult, withdrawn: tuple[str, ...]) 
         "status": r.status,
         "backfilled_by": backfill(base, r, withdrawn),
     }
+    if len(base.labels) > 1:  # which periods go short (their score rises)
+        out["periods_short"] = [t for t, score in r.period_scores.items() if score > base.period_scores.get(t, 0.0) + 0.5]
+    return out
 
 
-def n_minus_k(raw: RawTables, executor: Executor, base: VariantResult, progress: Callable | None = None) -> tuple[list, list]:
-    """N-1 for every nation taking part in ``base``; N-2 for pairs of the most damaging."""
-    taking_part = [n for n, p in base.nation_personnel.items() if p > 0]
-    singles = [(raw, Variant(f"without {n}", decline=(n,), key=(n,))) for n in taking_part]
+def withdrawal(nations: tuple[str, ...], from_period: int, label: str, **kw) -> Variant:
+    """The nations withdraw from ``from_period`` on (from the start: they decline)."""
+    if from_period <= 1:
+        return Variant(label, decline=nations, key=nations, **kw)
+    return Variant(label, withdraw_from=tuple((n, from_period) for n in nations), key=nations, **kw)
+
+
+def n_minus_k(raw: RawTables, executor: Executor, base: VariantResult, progress: Callable | None = None,
+              from_period: int = 1) -> tuple[list, list]:
+    """N-1 for every nation taking part in ``base`` (from ``from_period`` on); N-2 for pairs of the most damaging."""
+    held_later = {n for (n, _, _, t), v in base.units.items() if t >= from_period and v > 0}
+    taking_part = [n for n, p in base.nation_personnel.items() if p > 0 and n in held_later]
+    when = "" if from_period <= 1 else f" from {base.labels.get(from_period, from_period)}"
+    singles = [(raw, withdrawal((n,), from_period, f"without {n}{when}")) for n in taking_part]
     results = run_all(executor, plan_variant, singles, progress)
-    n1 = [{"nation": r.key[0], **_summary(base, r, r.key)} for r in results]
+    n1 = [{"nation": r.key[0], **_summary(base, r, r.key, from_period)} for r in results]
     worst = sorted(n1, key=lambda row: (-row["shortfall_increase"], row["nation"]))[:N2_TOP]
     pairs = list(itertools.combinations(sorted((w["nation"] for w in worst), key=taking_part.index), 2))
-    doubles = [(raw, Variant(f"without {a} and {b}", decline=(a, b), key=(a, b))) for a, b in pairs]
-    n2 = [{"nations": list(r.key), **_summary(base, r, r.key)} for r in run_all(executor, plan_variant, doubles, progress)]
+    doubles = [(raw, withdrawal((a, b), from_period, f"without {a} and {b}{when}")) for a, b in pairs]
+    n2 = [{"nations": list(r.key), **_summary(base, r, r.key, from_period)} for r in run_all(executor, plan_variant, doubles, progress)]
     n2.sort(key=lambda row: (-row["shortfall_increase"], row["nations"]))
     return n1, n2
 
@@ -105,11 +127,14 @@ def monte_carlo(raw: RawTables, executor: Executor, samples: int, seed: int, pro
     solved = {r.key: r for r in run_all(executor, plan_variant, tasks, progress)}
     results = [solved[d] for d in canonical]
 
-    force_target = int(raw.scenario["force_target"])
     scores = np.array([r.shortfall_score for r in results], dtype=float)
     personnel = np.array([r.personnel for r in results], dtype=float)
-    met = [r.personnel >= force_target for r in results]
-    lines = list(results[0].line_short) if results else []
+    met = [all(short == 0 for (scope, _t), short in r.target_short.items() if scope == "force") for r in results]  # in every period
+    lines = list(dict.fromkeys((u, s) for (u, s, _t) in results[0].line_short)) if results else []
+
+    def filled(r, line) -> bool:  # in every period the line applies in
+        return all(short == 0 for (u, s, _t), short in r.line_short.items() if (u, s) == line)
+
     return {
         "samples": samples,
         "seed": seed,
@@ -120,7 +145,7 @@ def monte_carlo(raw: RawTables, executor: Executor, samples: int, seed: int, pro
         "personnel_quantiles": {f"q{int(q * 100):02d}": float(np.quantile(personnel, q)) for q in QUANTILES} if results else {},
         "mean_shortfall": float(scores.mean()) if results else 0.0,
         "p_line_filled": [
-            {"unit_type": u, "sector": s, "p_filled": float(np.mean([r.line_short[(u, s)] == 0 for r in results]))} for (u, s) in lines
+            {"unit_type": u, "sector": s, "p_filled": float(np.mean([filled(r, (u, s)) for r in results]))} for (u, s) in lines
         ],
         "withdrawals_per_nation": {n: sum(n in d for d in draws) for n in nations if probability[n] > 0},
     }
@@ -137,24 +162,39 @@ class StressReport:
         return {"base": self.base, "n_minus_1": self.n_minus_1, "n_minus_2": self.n_minus_2, "monte_carlo": self.monte_carlo}
 
 
-def stress(raw: RawTables, executor: Executor, samples: int = 200, seed: int = 0, progress: Callable | None = None) -> StressReport:
-    require_one_period(raw)
+def stress(raw: RawTables, executor: Executor, samples: int = 200, seed: int = 0, progress: Callable | None = None,
+           from_period: int = 1) -> StressReport:
+    """N-1, N-2 and Monte Carlo.  Over several periods (section 5) N-1 and N-2 withdraw each nation from
+    ``from_period`` on (a change of government mid-mission): who backfills, from when, which periods go short."""
+    periods = int(raw.scenario.get("periods") or 1)
+    if not 1 <= from_period <= periods:
+        raise ValueError(f"--from-period {from_period} is not a period of this plan (1 to {periods})")
     base = run_all(executor, plan_variant, [(raw, Variant("base"))])[0]
-    n1, n2 = n_minus_k(raw, executor, base, progress)
+    n1, n2 = n_minus_k(raw, executor, base, progress, from_period)
     mc = monte_carlo(raw, executor, samples, seed, progress)
     base_summary = {"shortfall_score": base.shortfall_score, "personnel": base.personnel, "lines_unfilled": base.lines_unfilled,
                     "nations_taking_part": sum(1 for p in base.nation_personnel.values() if p > 0)}
+    if periods > 1:
+        base_summary.update(periods=periods, from_period=from_period, labels={str(t): label for t, label in base.labels.items()},
+                            period_scores={str(t): score for t, score in base.period_scores.items()})
     return StressReport(base_summary, n1, n2, mc)
 
 
 def format_stress(report: dict, top: int = 8) -> str:
     base = report["base"]
+    labels = base.get("labels") or {}
+    name = lambda t: labels.get(str(t), f"P{t}")  # noqa: E731
     out = [f"withdrawal stress — base plan: shortfall score {base['shortfall_score']:,.0f}, {base['personnel']:,} personnel, "
-           f"{base['nations_taking_part']} nations", "", "N-1, most damaging first:"]
+           f"{base['nations_taking_part']} nations"]
+    if base.get("periods"):
+        out.append(f"over {base['periods']} periods; each nation withdraws from {name(base['from_period'])} on")
+    out += ["", "N-1, most damaging first:"]
     for row in sorted(report["n_minus_1"], key=lambda r: -r["shortfall_increase"])[:top]:
-        backfill = ", ".join(f"{b['nation']} +{b['units']} {b['unit_type']} @ {b['sector']}" for b in row["backfilled_by"][:3]) or "nobody"
+        backfill = ", ".join(f"{b['nation']} +{b['units']} {b['unit_type']} @ {b['sector']}" + (f" from {name(b['from_period'])}" if "from_period" in b else "")
+                             for b in row["backfilled_by"][:3]) or "nobody"
+        short = f"   short in {', '.join(name(t) for t in row['periods_short']) or 'no period'}" if "periods_short" in row else ""
         out.append(f"  without {row['nation']:<16} score {row['shortfall_score']:>9,.0f} (+{row['shortfall_increase']:,.0f})  "
-                   f"personnel {row['personnel']:>7,}   backfilled by: {backfill}")
+                   f"personnel {row['personnel']:>7,}{short}   backfilled by: {backfill}")
     if report["n_minus_2"]:
         out.append("N-2, most damaging pairs:")
         for row in report["n_minus_2"][:3]:
@@ -163,6 +203,8 @@ def format_stress(report: dict, top: int = 8) -> str:
     q = mc["shortfall_quantiles"]
     out.append(f"Monte Carlo: {mc['samples']} samples (seed {mc['seed']}, {mc['distinct_solves']} distinct solves): "
                f"P(force target met) = {mc['p_target_met']:.2f}; shortfall median {q.get('q50', 0):,.0f}, 95th percentile {q.get('q95', 0):,.0f}")
+    if report.get("resilient_note"):
+        out.append(report["resilient_note"])
     res = report.get("resilient")
     if res:
         out.append(f"resilient plan (backfill reserves on priority-{res['essential_priority']} lines): "

@@ -34,6 +34,9 @@ class Variant:
     lift_political_cap: tuple[str, ...] = ()  # max_personnel blanked
     lift_budget: tuple[str, ...] = ()  # budget_musd blanked
     lift_caveats: tuple[str, ...] = ()  # every Caveats row of these nations removed
+    withdraw_from: tuple[tuple[str, int], ...] = ()  # (nation, period k): the nation withdraws from period k on (available until k − 1)
+    available_earlier: tuple[str, ...] = ()  # available_from one period earlier
+    dwell_shorter: tuple[str, ...] = ()  # dwell_periods one less
     raise_risk: tuple[str, ...] = ()  # max_sector_risk set to 3
     add_pledge: tuple[tuple[str, str, int], ...] = ()  # (nation, unit_type, extra units)
     stage2: bool = True  # False: plan for the shortfall only (weights 0)
@@ -45,22 +48,30 @@ class Variant:
 
 @dataclass
 class VariantResult:
+    """A variant's plan as plain values.  Keys carry the period last (section 5; period 1 of a
+    one-period plan): ``units[(n, u, s, t)]``, ``line_short[(u, s, t)]``, ``target_short[(scope, t)]``.
+    ``personnel`` and ``cost_musd`` are the plan's totals (its weakest period over time);
+    ``nation_personnel[n]`` is the most nation n has deployed in any period."""
+
     label: str
     status: str
     shortfall_score: float
     personnel: int
     cost_musd: float
-    units: dict[tuple[str, str, str], int]
-    line_short: dict[tuple[str, str], int]
-    target_short: dict[str, int]
+    units: dict[tuple[str, str, str, int], int]
+    line_short: dict[tuple[str, str, int], int]
+    target_short: dict[tuple[str, int], int]
     nation_personnel: dict[str, int]
     key: tuple = ()
     fairness_deviation: float = 0.0
     reserves: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    period_scores: dict[int, float] = field(default_factory=dict)  # each period's shortfall score
+    labels: dict[int, str] = field(default_factory=dict)  # each period's label (P1 … or YYYY-MM)
 
     @property
     def lines_unfilled(self) -> int:
-        return sum(1 for v in self.line_short.values() if v > 0)
+        """Requirement lines short in some period."""
+        return len({(u, s) for (u, s, _t), v in self.line_short.items() if v > 0})
 
 
 def apply_variant(raw: RawTables, v: Variant) -> RawTables:
@@ -88,6 +99,25 @@ def apply_variant(raw: RawTables, v: Variant) -> RawTables:
     if v.lift_caveats:
         caveats = tables["Caveats"]
         tables["Caveats"] = caveats[~caveats["nation"].isin(v.lift_caveats)].reset_index(drop=True)
+    if v.withdraw_from:
+        nations["available_until"] = nations["available_until"].astype(object)
+        for nation, period in v.withdraw_from:
+            hit = nations["nation"] == nation
+            first = nations.loc[hit, "available_from"].fillna(1).astype(int)
+            if period <= 1 or (first >= period).all():
+                nations.loc[hit, "status"] = "declined"  # withdrawn before it ever deploys
+            else:
+                until = nations.loc[hit, "available_until"].iloc[0]
+                last = period - 1 if until is None or until != until else min(int(until), period - 1)
+                nations.loc[hit, "available_until"] = last
+    if v.available_earlier:
+        for nation in v.available_earlier:
+            hit = nations["nation"] == nation
+            nations.loc[hit, "available_from"] = (nations.loc[hit, "available_from"].fillna(1).astype(int) - 1).clip(lower=1)
+    if v.dwell_shorter:
+        for nation in v.dwell_shorter:
+            hit = nations["nation"] == nation
+            nations.loc[hit, "dwell_periods"] = (nations.loc[hit, "dwell_periods"].fillna(0).astype(int) - 1).clip(lower=0)
     if v.add_pledge:
         pledges = tables["Pledges"]
         for nation, unit_type, extra in v.add_pledge:
@@ -113,19 +143,29 @@ def plan_variant(raw: RawTables, v: Variant) -> VariantResult:
         data = replace(data, reserve_priority=v.reserve_priority, fairness_cap=v.fairness_cap)
     plan = plan_data(data)
     reserves = getattr(plan, "reserves", None)
-    units = {(r.nation, r.unit_type, r.sector): int(r.units) for r in plan.allocations.itertuples()}
+
+    def period(frame):  # a one-period plan's tables have no period column: they are period 1's
+        return frame["period"] if "period" in frame else [1] * len(frame)
+
+    a, req, tg, nat = plan.allocations, plan.requirements, plan.targets, plan.nations
+    personnel: dict[str, int] = {}
+    for n, p in zip(nat["nation"], nat["personnel"]):
+        personnel[n] = max(personnel.get(n, 0), int(p))
+    timeline = plan.timeline
     return VariantResult(
         label=v.label,
         status=plan.status,
         shortfall_score=float(plan.shortfall_score),
         personnel=int(plan.totals["personnel"]),
         cost_musd=float(plan.totals["cost_musd"]),
-        units=units,
-        line_short={(r.unit_type, r.sector): int(r.short_units) for r in plan.requirements.itertuples()},
-        target_short={r.scope: int(r.short) for r in plan.targets.itertuples()},
-        nation_personnel={r.nation: int(r.personnel) for r in plan.nations.itertuples()},
+        units={(n, u, s, int(t)): int(x) for n, u, s, t, x in zip(a["nation"], a["unit_type"], a["sector"], period(a), a["units"])},
+        line_short={(u, s, int(t)): int(x) for u, s, t, x in zip(req["unit_type"], req["sector"], period(req), req["short_units"])},
+        target_short={(g, int(t)): int(x) for g, t, x in zip(tg["scope"], period(tg), tg["short"])},
+        nation_personnel=personnel,
         key=v.key,
-        # Σ_n |P[n] − fair[n]|, the contract's stage-2 fairness term, over all nations.
-        fairness_deviation=float(sum(abs(p - f) for p, f in zip(plan.nations["personnel"], plan.nations["fair_personnel"]))),
+        # Σ_n,t |P[n,t] − fair[n,t]|, the contract's stage-2 fairness term, over all nations (and periods).
+        fairness_deviation=float(sum(abs(p - f) for p, f in zip(nat["personnel"], nat["fair_personnel"]))),
         reserves={} if reserves is None else {(r.nation, r.unit_type, r.sector): int(r.units) for r in reserves.itertuples()},
+        period_scores={1: float(plan.shortfall_score)} if timeline is None else dict(zip(timeline["period"], map(float, timeline["shortfall_score"]))),
+        labels={1: "P1"} if timeline is None else dict(zip(timeline["period"], timeline["label"])),
     )

@@ -22,7 +22,7 @@ from typing import Callable
 import click
 
 from optimizer.cli.common import EXIT_INPUT, default_out_dir, fail, interrupted, load_analyses_reporting
-from optimizer.errors import InputError
+from optimizer.errors import InputError, OverTimeNotAnalysed
 
 
 # -- what each analysis runs (imports are lazy: the CLI starts quickly) -----------------------
@@ -34,12 +34,14 @@ def _explain(raw, executor, progress) -> dict:
     return explain(raw, executor, progress("levers"))
 
 
-def _stress(raw, executor, progress, samples: int, seed: int, resilient: bool) -> dict:
+def _stress(raw, executor, progress, samples: int, seed: int, resilient: bool, from_period: int) -> dict:
     from optimizer.analysis.resilience import resilient_comparison
     from optimizer.analysis.stress import stress
 
-    result = stress(raw, executor, samples=samples, seed=seed, progress=progress("solves")).to_dict()
-    if resilient:
+    result = stress(raw, executor, samples=samples, seed=seed, progress=progress("solves"), from_period=from_period).to_dict()
+    if resilient and int(raw.scenario.get("periods") or 1) > 1:
+        result["resilient_note"] = "the resilient plan (backfill reserves) plans one period in this version: not run over several periods"
+    elif resilient:
         result["resilient"] = resilient_comparison(raw, executor, progress("resilient"))
     return result
 
@@ -82,6 +84,8 @@ ANALYSES = (
                  click.option("--seed", type=int, default=0, show_default=True, help="Root seed of the Monte Carlo draws."),
                  click.option("--resilient/--no-resilient", default=True, show_default=True,
                               help="Also plan with backfill reserves on essential lines and compare with the nominal plan."),
+                 click.option("--from-period", "from_period", type=click.IntRange(min=1), default=1, show_default=True,
+                              help="Over several periods: each nation withdraws from this period on (a change of government mid-mission)."),
              )),
     Analysis("frontier", "The largest force under each combination of conditions (frontier.json).",
              _frontier, _format("optimizer.analysis.frontier", "format_frontier")),
@@ -94,18 +98,10 @@ ANALYSES = (
 def _load(workbook: str, overrides: tuple[str, ...]):
     from optimizer.reader import read_tables
 
-    from optimizer.analysis.variants import require_one_period
-    from optimizer.errors import OverTimeNotAnalysed
-
     try:
-        raw = read_tables(workbook, overrides)
+        return read_tables(workbook, overrides)
     except InputError as exc:
         fail(exc.report(), EXIT_INPUT)
-    try:
-        require_one_period(raw)
-    except OverTimeNotAnalysed as exc:
-        fail(f"forceplan: {exc}", EXIT_INPUT)
-    return raw
 
 
 def _provenance(workbook: str, raw) -> dict:
@@ -157,6 +153,8 @@ def _guard(run):
     except KeyboardInterrupt:
         _close_progress_bars()
         interrupted("forceplan: interrupted; nothing was written half-way")
+    except OverTimeNotAnalysed as exc:  # the analysis plans one period: say so, as an input problem
+        fail(f"forceplan: {exc}", EXIT_INPUT)
     except (OSError, RuntimeError, ValueError) as exc:
         fail(f"forceplan: {type(exc).__name__}: {exc}")
 

@@ -40,6 +40,13 @@ CAUSES = {
     "interoperability": ("the sector already holds the most nations allowed", "interoperability limit"),
     "no_lead": ("the sector has no eligible lead nation", "no lead nation"),
     "trade_off": ("the optimum places the nation's personnel elsewhere", "placed elsewhere"),
+    # over several periods (contract section 5)
+    "not_yet_available": ("the nation is not yet available in that period", "not yet available"),
+    "no_longer_available": ("the nation is no longer available in that period", "no longer available"),
+    "resting": ("the pledged units rest between tours (dwell)", "resting (dwell)"),
+    "condition_later:ceasefire_in_place": ("the nation needs a ceasefire, which holds only from a later period", "ceasefire later"),
+    "condition_later:un_mandate": ("the nation needs a UN mandate, which holds only from a later period", "UN mandate later"),
+    "condition_later:us_backstop": ("the nation needs a US backstop, which holds only from a later period", "US backstop later"),
 }
 
 
@@ -121,13 +128,16 @@ def line_reasons(line: dict) -> str:
     return _clip("; ".join(parts))
 
 
-def why_by_line(e: dict, leaderless: set[str] = frozenset()) -> dict[tuple[str, str], str]:
-    """(unit_type, sector) -> the line's causes in a few words, for the What binds section.
+def why_by_line(e: dict, leaderless: set[str] = frozenset(), period: int | None = None) -> dict[tuple[str, str], str]:
+    """(unit_type, sector) -> the line's causes in a few words, for the What binds section
+    (over several periods: the causes in ``period``, the one the section shows).
 
     Lines in a sector that needs a lead and has none say so first (the plan shows it).
     """
     out = {}
     for ln in e["lines"]:
+        if period is not None and ln.get("period", period) != period:
+            continue
         text = line_reasons(ln)
         if ln["sector"] in leaderless and "no lead nation" not in text:
             text = "the sector has no lead nation; " + text
@@ -210,7 +220,8 @@ def _line_causes(s: Story, e: dict) -> None:
     rows = []
     for ln in lines:
         causes = _capped(ln["causes"], CAUSES_PER_LINE, "more in explain.json") or ["no pledge could reach this line"]
-        rows.append([f"P{ln['priority']}" if ln["priority"] else "—", Paragraph(para_text(_line_key(ln["unit_type"], ln["sector"])), styles()["cell"]),
+        key = _line_key(ln["unit_type"], ln["sector"]) + (f" ({ln['label']})" if ln.get("label") else "")
+        rows.append([f"P{ln['priority']}" if ln["priority"] else "—", Paragraph(para_text(key), styles()["cell"]),
                      num(ln["short_units"]), num(ln["short_personnel"]), _cell(causes)])
     s.add(table(["Priority", "Line", "Units short", "Personnel short", "Causes"], rows, [40, 110, 38, 48, 263], numeric={2, 3}, valign="TOP"))
 
@@ -221,7 +232,7 @@ def _target_causes(s: Story, e: dict) -> None:
     s.h2("Missed personnel targets")
     rows = []
     for t in e["targets"]:
-        label = "Whole force" if t["scope"] == "force" else t["scope"].capitalize()
+        label = ("Whole force" if t["scope"] == "force" else t["scope"].capitalize()) + (f" ({t['label']})" if t.get("label") else "")
         rows.append([label, num(t["target"]), num(t["planned"]), num(t["short"]),
                      _cell(_capped(t["excluded_nations"], CAUSES_PER_LINE)) if t["excluded_nations"] else "none",
                      _cell(_capped(t["nations_at_cap"], CAUSES_PER_LINE)) if t["nations_at_cap"] else "none"])
@@ -235,7 +246,8 @@ def _target_causes(s: Story, e: dict) -> None:
 
 
 def _backfill_text(row: dict) -> str:
-    items = [f"{b['nation']} +{num(b['units'])} {_line_key(b['unit_type'], b['sector'])}" for b in row["backfilled_by"]]
+    items = [f"{b['nation']} +{num(b['units'])} {_line_key(b['unit_type'], b['sector'])}" + (f" from period {b['from_period']}" if "from_period" in b else "")
+             for b in row["backfilled_by"]]
     return _clip("; ".join(_capped(items, BACKFILL_LISTED))) or "nobody"
 
 

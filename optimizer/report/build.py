@@ -54,14 +54,17 @@ def story(plan: dict, analyses: dict | None = None) -> tuple[Facts, list]:
     f = derive(plan)
     an = normalise(analyses)
     numbers = section_numbers(an, whole is not None)
-    matches = {kind: matches_plan(kind, an[kind], f.plan.get("shortfall_score"), tuple(bool(f.scenario.get(k)) for k in SWITCHES))
+    score = whole["shortfall_score"] if whole is not None else f.plan.get("shortfall_score")  # the analyses re-plan the whole plan
+    switches = whole["scenario"] if whole is not None else f.scenario
+    matches = {kind: matches_plan(kind, an[kind], score, tuple(bool(switches.get(k)) for k in SWITCHES))
                for kind in KINDS if kind in an}
     points, included, why = [], [], None
     if an:
         points = analysis_sections.summary_points(f, an, numbers, matches)
         included = [f"{analysis_sections.TITLES[k].lower()} (section {numbers[k]})" for k in KINDS if k in an]
         if "explain" in an and matches["explain"] is not False:
-            why = analysis_sections.why_by_line(an["explain"], {x.name for x in f.binds["leaderless"]})
+            why = analysis_sections.why_by_line(an["explain"], {x.name for x in f.binds["leaderless"]},
+                                                period=weakest_period(whole) if whole is not None else None)
     s = Story()
     plan_sections.title_page(s, f, included, compact_contents=bool(an))
     plan_sections.executive_summary(s, f, numbers, points, time_section.summary_sentences(whole) if whole else ())

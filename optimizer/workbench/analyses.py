@@ -239,7 +239,7 @@ class AnalysisService:
             self._jobs[key] = job
             cached = self._cache.get(key)
         periods = int(inputs.scenario.get("periods") or 1)
-        if periods > 1:  # refused here, in the logic layer, not only by the page
+        if periods > 1 and kind == "frontier":  # refused here, in the logic layer, not only by the page
             job.started = job.submitted
             job._finish("failed", error=str(OverTimeNotAnalysed(periods)))
             return job

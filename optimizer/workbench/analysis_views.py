@@ -30,12 +30,14 @@ def _join(items: list, limit: int = MAX_FILLED_SHOWN) -> str:
 
 def gap_lines_table(result: dict) -> pd.DataFrame:
     """One row per unfilled line: priority, line, what is missing and why (causes joined)."""
-    rows = [{"priority": int(r["priority"]), "unit_type": r["unit_type"], "sector": r["sector"], "short_units": int(r["short_units"]),
-             "short_personnel": int(r["short_personnel"]), "causes": len(r["causes"]),
+    lines = (result.get("causes") or {}).get("lines") or []
+    over_time = any("label" in r for r in lines)  # a plan over several periods: one row per line and period
+    rows = [{"priority": int(r["priority"]), "unit_type": r["unit_type"], "sector": r["sector"], **({"period": r.get("label")} if over_time else {}),
+             "short_units": int(r["short_units"]), "short_personnel": int(r["short_personnel"]), "causes": len(r["causes"]),
              "why": " · ".join(r["causes"]) or "no pledge could reach this line"}
-            for r in (result.get("causes") or {}).get("lines") or []]
-    cols = ["priority", "unit_type", "sector", "short_units", "short_personnel", "causes", "why"]
-    return pd.DataFrame(rows, columns=cols).sort_values(["priority", "short_personnel"], ascending=[True, False], ignore_index=True)
+            for r in lines]
+    cols = ["priority", "unit_type", "sector", *(["period"] if over_time else []), "short_units", "short_personnel", "causes", "why"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["priority", "short_personnel"], ascending=[True, False], ignore_index=True, kind="stable")
 
 
 def missed_targets_table(result: dict) -> pd.DataFrame:
@@ -84,7 +86,8 @@ def levers_chart(result: dict) -> go.Figure:
 
 
 def _backfill_text(rows: list[dict], limit: int = 4) -> str:
-    return _join([f"{b['nation']} +{b['units']} {b['unit_type']} @ {b['sector']}" for b in rows], limit) or "nobody"
+    return _join([f"{b['nation']} +{b['units']} {b['unit_type']} @ {b['sector']}" + (f" from period {b['from_period']}" if "from_period" in b else "")
+                  for b in rows], limit) or "nobody"
 
 
 def n1_table(result: dict) -> pd.DataFrame:
