@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run solve app test bench clean workbook
+.PHONY: run solve app test bench bench-time clean workbook
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The plan over time (contract section 5): the default workbook and the 50-nation class over 6 periods.
+bench-time: $(STAMP)
+	$(BIN)/python bench/time_bench.py
 
 workbook: $(STAMP)
 	$(BIN)/python scripts/build_default_workbook.py data/contributions.xlsx

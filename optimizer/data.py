@@ -75,15 +75,9 @@ class PlanningData:
 
     def scenario_in(self, period: int) -> Scenario:
         """The Scenario as it holds in ``period``: each condition from its ``*_from`` period, that period's targets."""
-        sc = self.scenario_given or self.scenario
-        update = {}
-        for switch in SWITCHES:
-            start = getattr(sc, f"{switch.removesuffix('_in_place')}_from")
-            if start is not None:
-                update[switch] = period >= start
         rows = self.targets[self.targets["period"] == period]
-        update.update({f"{g}_target": int(v) for g, v in zip(rows["scope"], rows["target"])})
-        return sc.model_copy(update=update)
+        return in_period(self.scenario_given or self.scenario, None, period).model_copy(
+            update={f"{g}_target": int(v) for g, v in zip(rows["scope"], rows["target"])})
 
     def dwell(self, nation: str) -> int:
         return int(self.nations.at[nation, "dwell_periods"])

@@ -2,12 +2,18 @@
 
 Notation (see ``docs/model.md`` for the full formulation):
 
-- ``T``: valid placements (n, u, s) from :attr:`PlanningData.triples`,
-  with upper bound ``ub[n,u,s]``; ``p[u]`` personnel per unit, ``c[n,u]``
-  yearly cost of one unit of u for nation n;
-- ``L``: requirement lines (u, s) with ``min[l]``, ``max[l]``, weight ``w[l]``;
-- ``P[n] = Σ_{(n,u,s)∈T} p[u]·x[n,u,s]``, the personnel of nation n;
-- ``P[s] = Σ_{(n,u,s)∈T} p[u]·x[n,u,s]``, the personnel in sector s.
+- ``T``: valid placements (n, u, s, t) from :attr:`PlanningData.triples` —
+  nation, unit type, sector and period t = 1 … periods (contract section 5;
+  one period: t = 1 only) — with upper bound ``ub[n,u,s,t]``; ``p[u]``
+  personnel per unit, ``c[n,u]`` yearly cost of one unit of u for nation n;
+- ``L``: requirement lines (u, s) with ``min[l]``, ``max[l]``, weight ``w[l]``,
+  each applying in its periods;
+- ``P[n,t] = Σ_{(n,u,s,t)∈T} p[u]·x[n,u,s,t]``, the personnel of nation n in t;
+- ``P[s,t]``, the personnel in sector s in t.
+
+Every family is written period by period, and every row's index ends with
+its period; H2 (the rotation rule) and the handovers of stage 2 are the only
+rows that link periods.
 
 H1 (eligibility), H3 (risk) and H10 (caveats) hold by construction: ``T``
 holds no placement they forbid (:func:`optimizer.data._valid_triples`), so no

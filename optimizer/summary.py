@@ -45,14 +45,17 @@ def format_summary(plan: PlanResult, out_dir: str | None = None) -> str:
     if len(excluded):
         lines.append("not eligible: " + ", ".join(f"{r.nation} ({r.ineligible_reason})" for r in excluded.itertuples()))
     lines.append("leads: " + ("; ".join(f"{r.sector}: {r.nation}" for r in plan.leads.itertuples()) or "none"))
+    return "\n".join([*lines, *_footer(plan, out_dir)])
+
+
+def _footer(plan: PlanResult, out_dir: str | None) -> list[str]:
+    """The solver, the certificate, what was written, the warnings."""
     s = plan.solver
-    lines.append(f"solver: {s['name']} {s['version']}   status {plan.status}   {s['seconds']:.2f} s   gap {s['gap']:.2e}")
-    lines.append(f"certificate: {certificate_words(s.get('certificate'))}")
+    lines = [f"solver: {s['name']} {s['version']}   status {plan.status}   {s['seconds']:.2f} s   gap {s['gap']:.2e}",
+             f"certificate: {certificate_words(s.get('certificate'))}"]
     if out_dir:
         lines.append(f"written: {out_dir}/plan.json, plan.xlsx, report.pdf")
-    for w in plan.warnings:
-        lines.append(f"warning: {w}")
-    return "\n".join(lines)
+    return lines + [f"warning: {w}" for w in plan.warnings]
 
 
 def _spans(periods: list[int], labels: dict[int, str]) -> str:
@@ -119,11 +122,4 @@ def format_summary_over_time(plan: PlanResult, out_dir: str | None = None) -> st
         lines.append("not eligible: " + ", ".join(f"{n} ({why(rows)})" for n, rows in out))
     leads = plan.leads.groupby(["sector", "nation"], sort=False)
     lines.append("leads: " + ("; ".join(f"{s}: {n} ({_spans(list(rows['period']), labels)})" for (s, n), rows in leads) or "none"))
-    s = plan.solver
-    lines.append(f"solver: {s['name']} {s['version']}   status {plan.status}   {s['seconds']:.2f} s   gap {s['gap']:.2e}")
-    lines.append(f"certificate: {certificate_words(s.get('certificate'))}")
-    if out_dir:
-        lines.append(f"written: {out_dir}/plan.json, plan.xlsx, report.pdf")
-    for w in plan.warnings:
-        lines.append(f"warning: {w}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_footer(plan, out_dir)])

@@ -788,29 +788,7 @@ def check_plan(workbook_path, plan: Mapping[str, Any]) -> list[str]:
     if inst.periods > 1:
         return out + check_plan_over_time(inst, plan)
 
-    # Allocations -> units
-    units: dict[Triple, int] = {}
-    for i, row in enumerate(plan.get("allocations") or []):
-        n, u, s = row.get("nation"), row.get("unit_type"), row.get("sector")
-        if n not in inst.nations or u not in inst.unit_types or s not in inst.sectors:
-            out.append(f"PLAN: allocation {i} names an unknown nation/unit type/sector: {n}/{u}/{s}")
-            continue
-        x = _as_int(row.get("units"))
-        if x is None or x < 0:
-            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}) has units {row.get('units')!r}, not a whole number >= 0")
-            continue
-        if (n, u, s) in units:
-            out.append(f"PLAN: allocation {n}/{u}/{s} appears twice")
-            continue
-        units[(n, u, s)] = x
-        if _as_int(row.get("personnel")) != x * inst.unit_types[u].personnel:
-            out.append(
-                f"ALLOC: {n}/{u}/{s} personnel {row.get('personnel')!r} != {x} x {inst.unit_types[u].personnel}"
-            )
-        cost = x * inst.unit_cost(n, u)
-        if not _is_number(row.get("cost_musd")) or not _reported_close(row["cost_musd"], cost):
-            out.append(f"ALLOC: {n}/{u}/{s} cost_musd {row.get('cost_musd')!r} != {cost}")
-    units = {k: v for k, v in units.items() if v}
+    units = _read_allocations(inst, plan, out, over_time=False)
 
     # Leads
     leads: dict[str, str] = {}
@@ -1012,6 +990,39 @@ def period_label(inst: Instance, period: int) -> str:
     return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
 
+def _read_allocations(inst: Instance, plan: Mapping[str, Any], out: list[str], over_time: bool) -> dict:
+    """plan.json's allocations as units, keyed (nation, unit_type, sector) — over time with the period
+    last — every row checked: known names, whole units, its personnel and cost (and over time its period)."""
+    units: dict = {}
+    last = inst.periods
+    for i, row in enumerate(plan.get("allocations") or []):
+        n, u, s = row.get("nation"), row.get("unit_type"), row.get("sector")
+        if n not in inst.nations or u not in inst.unit_types or s not in inst.sectors:
+            out.append(f"PLAN: allocation {i} names an unknown nation/unit type/sector: {n}/{u}/{s}")
+            continue
+        t = _as_int(row.get("period")) if over_time else None
+        if over_time and (t is None or not 1 <= t <= last):
+            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}) has period {row.get('period')!r}, not one of 1-{last}")
+            continue
+        x = _as_int(row.get("units"))
+        if x is None or x < 0:
+            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}{f', period {t}' if over_time else ''}) has units {row.get('units')!r}, "
+                       f"not a whole number >= 0")
+            continue
+        key = (n, u, s, t) if over_time else (n, u, s)
+        if key in units:
+            out.append(f"PLAN: allocation {n}/{u}/{s}{f' in period {t}' if over_time else ''} appears twice")
+            continue
+        units[key] = x
+        where = f"{n}/{u}/{s}" + (f" period {t}" if over_time else "")
+        if _as_int(row.get("personnel")) != x * inst.unit_types[u].personnel:
+            out.append(f"ALLOC: {where} personnel {row.get('personnel')!r} != {x} x {inst.unit_types[u].personnel}")
+        cost = x * inst.unit_cost(n, u)
+        if not _is_number(row.get("cost_musd")) or not _reported_close(row["cost_musd"], cost):
+            out.append(f"ALLOC: {where} cost_musd {row.get('cost_musd')!r} != {cost}")
+    return {k: v for k, v in units.items() if v}
+
+
 def check_plan_over_time(inst: Instance, plan: Mapping[str, Any]) -> list[str]:
     """Section 5: a plan over T > 1 periods — every row carries its period, H1–H10 hold in each
     period as that period's view has them, H2 over rotation windows, the tables per period, the
@@ -1019,29 +1030,7 @@ def check_plan_over_time(inst: Instance, plan: Mapping[str, Any]) -> list[str]:
     over the periods (stage 2 with the handovers)."""
     out: list[str] = []
     last = inst.periods
-    units: dict[Placement, int] = {}
-    for i, row in enumerate(plan.get("allocations") or []):
-        n, u, s, t = row.get("nation"), row.get("unit_type"), row.get("sector"), _as_int(row.get("period"))
-        if n not in inst.nations or u not in inst.unit_types or s not in inst.sectors:
-            out.append(f"PLAN: allocation {i} names an unknown nation/unit type/sector: {n}/{u}/{s}")
-            continue
-        if t is None or not 1 <= t <= last:
-            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}) has period {row.get('period')!r}, not one of 1-{last}")
-            continue
-        x = _as_int(row.get("units"))
-        if x is None or x < 0:
-            out.append(f"PLAN: allocation {i} ({n}/{u}/{s}, period {t}) has units {row.get('units')!r}, not a whole number >= 0")
-            continue
-        if (n, u, s, t) in units:
-            out.append(f"PLAN: allocation {n}/{u}/{s} in period {t} appears twice")
-            continue
-        units[(n, u, s, t)] = x
-        if _as_int(row.get("personnel")) != x * inst.unit_types[u].personnel:
-            out.append(f"ALLOC: {n}/{u}/{s} period {t} personnel {row.get('personnel')!r} != {x} x {inst.unit_types[u].personnel}")
-        cost = x * inst.unit_cost(n, u)
-        if not _is_number(row.get("cost_musd")) or not _reported_close(row["cost_musd"], cost):
-            out.append(f"ALLOC: {n}/{u}/{s} period {t} cost_musd {row.get('cost_musd')!r} != {cost}")
-    units = {k: v for k, v in units.items() if v}
+    units = _read_allocations(inst, plan, out, over_time=True)
 
     leads: dict[int, dict[str, str]] = {t: {} for t in range(1, last + 1)}
     for row in plan.get("leads") or []:

@@ -306,3 +306,29 @@ def test_brute_force_over_periods(seed, plan_tables):
         assert plan["allocations"] == []
         certified = {"objective": objectives_over_time(read_instance(path), {})[1]}
     assert certified["objective"] == pytest.approx(stage2, abs=1e-6)
+
+
+def test_the_rotation_windows_written_imply_every_window_of_the_contract():
+    """``model.rotation_windows`` leaves out windows it calls implied (cut short by the horizon, or
+    holding no more placements than a neighbour).  On random placement patterns: every window of
+    section 5, [t, min(T, t + d)] for t = 1 … T, holds a subset of the placements of a window written."""
+    from types import SimpleNamespace
+
+    from optimizer.model import rotation_windows
+
+    rng = random.Random(5)
+    for _ in range(400):
+        periods = rng.randint(1, 8)
+        dwell = {n: rng.randint(0, 4) for n in ("A", "B")}
+        by_pledge = {}
+        for n in dwell:
+            for t in range(1, periods + 1):
+                if rng.random() < 0.6:
+                    by_pledge[(n, INF, t)] = [(n, INF, "S", t)]
+        idx = SimpleNamespace(by_pledge=by_pledge, periods=list(range(1, periods + 1)))
+        data = SimpleNamespace(dwell=dwell.__getitem__)
+        written = [set(keys) for keys in rotation_windows(data, idx).values()]
+        for n, d in dwell.items():
+            for t in range(1, periods + 1):
+                window = {k for p in range(t, min(periods, t + d) + 1) for k in by_pledge.get((n, INF, p), [])}
+                assert not window or any(window <= w for w in written), (n, d, t, periods, sorted(by_pledge))
