@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data import SCOPES, PlanningData
-from optimizer.certify import Attempt, assess_attempt, judge_stage, overall_status, plan_objectives
+from optimizer.certify import Attempt, assess_attempt, judge_stage, overall_status, plan_gap, plan_objectives
 from optimizer.solution import LEAD_COLUMNS, Solution
 from optimizer.highs_adapter import RANDOM_SEED
 from optimizer.solve import STAGE1_ABS_GAP, empty_solution
@@ -730,9 +730,10 @@ def solve_floor(data: PlanningData, strong: bool = True) -> Solution:
         if has2:
             values = col2
     status = overall_status(cert1, cert2)  # the product's own rule (optimizer.certify)
-    if weighted and has1 and cert2 is None and status == "optimal":
-        status = "time_limit"  # no time was left for stage 2
-    gap = (cert2 or cert1)["gap"]
+    skipped = weighted and has1 and cert2 is None  # no time was left for stage 2
+    if skipped and status == "optimal":
+        status = "time_limit"
+    gap = plan_gap(cert1, cert2, plan_objectives(data, _frame(data, np.rint(col1[fm.x_col]).astype(np.int64)))[1] if skipped else None)
     stage2_value = cert2["objective"] if cert2 else None
 
     t = data.triples

@@ -159,6 +159,15 @@ def relative_gap(objective: float | None, bound: float | None) -> float:
     return min(1.0, (objective - bound) / max(abs(objective), 1e-10))
 
 
+def plan_gap(stage1: dict, stage2: dict | None, skipped_stage2_objective: float | None = None) -> float:
+    """The relative gap a plan is handed out with: its last stage's.  When stage 2 was due but no time
+    was left to run it, the plan's stage-2 objective against the only bound known for it, 0 — never
+    the 0 of a proven stage 1 under a ``time_limit`` status."""
+    if skipped_stage2_objective is not None:
+        return relative_gap(skipped_stage2_objective, 0.0)
+    return (stage2 or stage1)["gap"]
+
+
 def judge_stage(stage: str, attempts: list[Attempt], chosen: Attempt | None, mip_gap: float) -> dict:
     """The certificate of one stage: the chosen plan's recomputed objective against the best trusted bound.
 

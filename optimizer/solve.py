@@ -30,7 +30,9 @@ from collections import defaultdict
 
 import pandas as pd
 
-from optimizer.certify import STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attempt, judge_stage, overall_status, plan_objectives, relative_gap
+from optimizer.certify import (
+    STAGE2_ABS_GAP, STAGE_NAMES, Attempt, assess_attempt, judge_stage, overall_status, plan_gap, plan_objectives, relative_gap,
+)
 from optimizer.data import PlanningData
 from optimizer.highs_adapter import HighsModel, SolverFailure, highs_version
 from optimizer.model import STAGE2_ONLY, build_model
@@ -166,9 +168,10 @@ class _Session:
             if values2 is not None:
                 values, chosen = values2, chosen2
         status = overall_status(cert1, cert2)
-        if weighted and has1 and cert2 is None and status == "optimal":
-            status = "time_limit"  # no time was left for stage 2
-        gap = (cert2 or cert1)["gap"]
+        skipped = weighted and has1 and cert2 is None  # no time was left for stage 2
+        if skipped and status == "optimal":
+            status = "time_limit"
+        gap = plan_gap(cert1, cert2, plan_objectives(data, _units_frame(chosen))[1] if skipped else None)
         if not has1:  # no run returned a plan in time: x = 0, always valid, is handed out
             values = {}
             empty = plan_objectives(data, _units_frame({}))[0]

@@ -25,6 +25,37 @@ def test_a_tiny_time_limit_still_gives_a_valid_plan():
         assert plan["solver"]["gap"] >= 0
 
 
+def test_no_time_left_for_stage_two_is_a_time_limit_with_its_gap(monkeypatch):
+    """Stage 1 proven, then the clock has run out before stage 2: the plan is stage 1's, its status
+    ``time_limit`` and its gap its stage-2 objective against the only bound known, 0 (so 1, not the
+    0 of the proven stage 1).  The clock is moved on by the time limit as stage 1 returns."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    from optimizer.certify import plan_objectives
+    from optimizer.data import load_planning_data
+    from optimizer.results import build_results
+
+    offset = [0.0]
+    monkeypatch.setattr(solve_module, "time", SimpleNamespace(perf_counter=lambda: real_time.perf_counter() + offset[0]))
+    original = solve_module._Session._stage
+
+    def stage(self, name, *args, **kwargs):
+        out = original(self, name, *args, **kwargs)
+        if name == "stage1":
+            offset[0] += self.data.scenario.time_limit_s
+        return out
+
+    monkeypatch.setattr(solve_module._Session, "_stage", stage)
+    data = load_planning_data(DEFAULT_WORKBOOK)
+    solution = solve_module.solve(data)
+    assert solution.stage1_proven and solution.certificate["stage2"] is None
+    assert solution.status == "time_limit"
+    assert plan_objectives(data, solution.units)[1] > 0 and solution.gap == 1.0
+    plan = build_results(data, solution)
+    assert plan.status == "time_limit" and plan.solver["gap"] == 1.0
+
+
 def test_weights_all_zero_skip_stage_two():
     plan = plan_in_process(DEFAULT_WORKBOOK, ("weight_cost=0", "weight_fairness=0"))
     assert plan["status"] == "optimal"
