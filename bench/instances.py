@@ -64,6 +64,21 @@ def bench_workbook(out_dir: str | Path, size: str, seed: int) -> Path:
     return path
 
 
+def default_one_period(out_dir: str | Path) -> Path:
+    """The default workbook's force at one moment (``scripts/build_default_workbook.py --one-period``):
+    the size class ``default`` of the earlier speed work, comparable across commits now that the
+    committed workbook plans the mission over six tours."""
+    import importlib.util
+
+    path = Path(out_dir) / "default-one-period.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = importlib.util.spec_from_file_location("build_default_workbook", ROOT / "scripts" / "build_default_workbook.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    builder.build(path, timeline=False)
+    return path
+
+
 def overrides(size: str) -> tuple[str, ...]:
     """Scenario overrides the benchmark applies to an instance of ``size``."""
     return (f"time_limit_s={TIME_LIMIT_S[size]}",)

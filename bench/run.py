@@ -48,9 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.instances import SIZES, bench_workbook, overrides  # noqa: E402
-
-DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+from bench.instances import SIZES, bench_workbook, default_one_period, overrides  # noqa: E402
 
 
 def versions() -> dict:
@@ -198,7 +196,7 @@ def main() -> None:
     with open(args.out, "a", encoding="utf-8") as fh:
         for size in (s.strip() for s in args.sizes.split(",")):
             if size == "default":
-                jobs = [(DEFAULT_WORKBOOK, None, overrides("default"))]
+                jobs = [(default_one_period(args.workdir), None, overrides("default"))]  # one period, as before the timeline
             elif size in SIZES:
                 jobs = [(bench_workbook(args.workdir, size, seed), seed, overrides(size)) for seed in range(args.seeds)]
             else:

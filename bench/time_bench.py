@@ -5,11 +5,13 @@
 
 Cases (each a contract workbook with a timeline written into it by :func:`with_timeline`):
 
-- ``default6``: the default workbook planned over ``--periods`` periods as it is (no dwell, no
+- ``default``: the committed default workbook as it is: the mission over six tours (build-up,
+  dwell for the nations offering a single contingent, late arrivals; its README sheet);
+- ``default6``: the default workbook at one moment planned over ``--periods`` periods (no dwell, no
   phases: each period the same; what ``--set periods=6`` does);
-- ``default6-timeline``: the default workbook with a seeded timeline: dwell 0–2 per nation, some
-  nations available from period 2, some lines from period 2, a build-up phase (period 1 at 60 %
-  of the force target);
+- ``default6-timeline``: the default workbook at one moment with a seeded timeline: dwell 0–2 per
+  nation, some nations available from period 2, some lines from period 2, a build-up phase
+  (period 1 at 60 % of the force target);
 - ``M6``: the 50-nation class of ``bench/run.py`` (size M: 50 nations × 30 unit types × 8
   sectors) with the same seeded timeline, ``--seeds`` seeds;
 - ``hard50``: ``../shared/bench/hard50_a.xlsx`` with the timeline.
@@ -37,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.instances import bench_workbook  # noqa: E402
+from bench.instances import bench_workbook, default_one_period  # noqa: E402
 from bench.run import git_commit, machine, versions  # noqa: E402
 
 DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
@@ -92,10 +94,12 @@ def cases(names: list[str], seeds: int, periods: int, workdir: Path) -> list[tup
     workdir.mkdir(parents=True, exist_ok=True)
     out = []
     for name in names:
-        if name == "default6":
-            out.append((name, with_timeline(DEFAULT_WORKBOOK, workdir / f"default-{periods}.xlsx", periods, None)))
+        if name == "default":
+            out.append((name, DEFAULT_WORKBOOK))
+        elif name == "default6":
+            out.append((name, with_timeline(default_one_period(workdir), workdir / f"default-{periods}.xlsx", periods, None)))
         elif name == "default6-timeline":
-            out.append((name, with_timeline(DEFAULT_WORKBOOK, workdir / f"default-{periods}-timeline.xlsx", periods, 0)))
+            out.append((name, with_timeline(default_one_period(workdir), workdir / f"default-{periods}-timeline.xlsx", periods, 0)))
         elif name == "M6":
             for seed in range(seeds):
                 src = bench_workbook(workdir, "M", seed)
@@ -127,7 +131,7 @@ def measure(path: Path, formulation: str, limit: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default="default6,default6-timeline,M6")
+    ap.add_argument("--cases", default="default,default6,default6-timeline,M6")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--periods", type=int, default=6)
     ap.add_argument("--limit", type=float, default=120.0, help="time_limit_s of every solve")

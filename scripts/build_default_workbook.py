@@ -299,6 +299,40 @@ PLEDGES: dict[str, dict[str, int]] = {
 # Nations that keep their troops off Ukrainian soil: one Caveats row per sector there.
 NO_UKRAINIAN_SOIL = ("Germany", "Poland", "Romania", "Croatia")
 
+# --------------------------------------------------------------------------
+# The mission over time (contract section 5): six tours of six months
+# --------------------------------------------------------------------------
+# Tours of 6 months (NATO eFP battlegroups rotate every 6 months; UN contingents
+# serve 6-8 months).  Three years: the force is "held for years" (KFOR, Korea).
+# The start month is notional: the first tour after a ceasefire.
+TIMELINE: dict[str, object] = {"periods": 6, "period_months": 6, "start_month": "2027-01"}
+
+# Build-up: UN missions take about 10 months to reach peak strength, so the
+# force stands at two thirds of its target in the first tour, 90 % in the
+# second and in full from the third (month 13).  The domain targets follow the
+# same share.  (period: share of the Scenario's targets)
+BUILD_UP: dict[int, float] = {1: 2 / 3, 2: 0.9}
+
+# The statement of requirements phases in with the force: priority-1 lines
+# (the HQs, the core battlegroups, air defence, the sea and air tasks) from the
+# first tour, priority 2 and 3 from the second; the Kharkiv approach, the most
+# exposed and least essential sector, only once the ceasefire has held a year.
+LINES_FROM_PRIORITY: dict[int, int] = {1: 1, 2: 2, 3: 2}
+SECTORS_FROM: dict[str, int] = {"Kharkiv approach": 3}
+
+# Deploy-to-dwell (1:d, in tours).  Most nations' pledges are what they can
+# keep deployed themselves: their rotation pool stands behind the pledge (the
+# 8 % sustainability cap on pledges reflects it), so d = 0.  Nations whose offer
+# is a single contingent cannot relieve it in place and rest it between tours:
+# 1:2 for the smallest (6 months out, 12 at home: the US Army's active goal,
+# close to the UK's 24 months between army tours), 1:1 for the next (illustrative).
+DWELL: dict[str, int] = {"Estonia": 2, "Latvia": 2, "Slovenia": 2, "Luxembourg": 2,
+                         "New Zealand": 1, "Slovakia": 1, "Croatia": 1, "Ireland": 1}
+
+# Distance and notice to move: Australia and New Zealand, open to a contribution
+# once a ceasefire holds, arrive for the second tour.
+AVAILABLE_FROM: dict[str, int] = {"Australia": 2, "New Zealand": 2}
+
 SCENARIO_BASE: dict[str, object] = {
     "name": "baseline",
     "force_target": 30000,
@@ -324,7 +358,7 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def nations_table() -> list[dict]:
+def nations_table(timeline: bool = True) -> list[dict]:
     rows = []
     for nation, (status, active, gdp, max_p, min_p, requires, risk, lead, budget, cf, wr, position) in NATIONS.items():
         rows.append({
@@ -335,6 +369,7 @@ def nations_table() -> list[dict]:
             "requires_us_backstop": _yes("us" in requires),
             "max_sector_risk": risk, "can_lead": _yes(lead), "budget_musd": budget,
             "cost_factor": cf, "withdrawal_risk": wr,
+            **({"available_from": AVAILABLE_FROM.get(nation), "dwell_periods": DWELL.get(nation)} if timeline else {}),
             "position": position,  # extra column: kept and ignored by forceplan
         })
     return rows
@@ -360,9 +395,22 @@ def pledges_table() -> list[dict]:
     return [{"nation": n, "unit_type": u, "max_units": k} for n, offers in PLEDGES.items() for u, k in offers.items()]
 
 
-def requirements_table() -> list[dict]:
-    return [{"unit_type": u, "sector": s, "min_units": lo, "max_units": hi, "priority": p}
+def line_from_period(sector: str, priority: int) -> int:
+    """The first tour a requirement line applies in (build-up)."""
+    return max(SECTORS_FROM.get(sector, 1), LINES_FROM_PRIORITY[priority])
+
+
+def requirements_table(timeline: bool = True) -> list[dict]:
+    return [{"unit_type": u, "sector": s, "min_units": lo, "max_units": hi, "priority": p,
+             **({"from_period": line_from_period(s, p)} if timeline else {})}
             for u, s, lo, hi, p in REQUIREMENTS]
+
+
+def phases_table(scen: dict[str, object]) -> list[dict]:
+    """Per-tour targets of the build-up: each of the Scenario's targets times the tour's share."""
+    names = ("force_target", "land_target", "sea_target", "air_target")
+    return [{"period": t, **{name: round(share * int(scen[name])) for name in names}}
+            for t, share in sorted(BUILD_UP.items())]
 
 
 def caveats_table() -> list[dict]:
@@ -380,11 +428,13 @@ def requirement_personnel() -> dict[str, int]:
     return out
 
 
-def scenario() -> dict[str, object]:
-    """The baseline scenario; domain targets follow the requirement's split."""
+def scenario(timeline: bool = True) -> dict[str, object]:
+    """The baseline scenario; domain targets follow the requirement's split; with the
+    mission timeline (``timeline``) planned over six tours."""
     sor = requirement_personnel()
     return {**SCENARIO_BASE,
-            "land_target": sor["land"], "sea_target": sor["sea"], "air_target": sor["air"]}
+            "land_target": sor["land"], "sea_target": sor["sea"], "air_target": sor["air"],
+            **(TIMELINE if timeline else {})}
 
 
 def eligible(nation: str, scen: dict[str, object]) -> bool:
@@ -410,9 +460,42 @@ def pledged_capacity(scen: dict[str, object]) -> int:
     return total
 
 
-def readme_rows() -> list[tuple[str, str]]:
+def timeline_rows() -> list[tuple[str, str]]:
+    """README rows of the mission timeline, each with its public source."""
+    phases = phases_table(scenario())
+    build_up = ", ".join(f"tour {p['period']} {p['force_target']:,}" for p in phases)
+    single = [n for n, d in DWELL.items() if d == 2]
+    one = [n for n, d in DWELL.items() if d == 1]
+    late = {s: t for s, t in SECTORS_FROM.items()}
+    return [
+        ("Mission timeline", f"{TIMELINE['periods']} tours of {TIMELINE['period_months']} months from "
+                             f"{TIMELINE['start_month']} (a notional first tour after a ceasefire): three years, as "
+                             "such forces are held for years (KFOR since 1999; US forces in Korea since 1953). Six-month "
+                             "tours: NATO eFP battlegroups rotate every 6 months; UN contingents serve 6-8 months "
+                             "before relief."),
+        ("Build-up", f"UN missions take about 10 months to reach peak strength: the targets of the Phases sheet "
+                     f"are {build_up} (domain targets in the same share), the full {scenario()['force_target']:,} "
+                     f"from tour {max(BUILD_UP) + 1}. The priority-1 lines apply from tour 1, priority 2 and 3 from "
+                     f"tour 2 (Requirements from_period); "
+                     + ", ".join(f"the {s} from tour {t}" for s, t in late.items())
+                     + " once the ceasefire has held a year (illustrative)."),
+        ("Rotation", "dwell_periods is the deploy-to-dwell ratio 1:d in tours. Most nations' pledges are what "
+                     "they can keep deployed themselves, their rotation pool standing behind the pledge (d = 0; "
+                     "the 8% sustainability cap on pledges reflects it). Nations whose offer is a single "
+                     "contingent cannot relieve it in place: " + ", ".join(single) + " rest it 1:2 (6 months "
+                     "out, 12 at home: the US Army's active-component goal, close to the UK Harmony Guidelines' "
+                     "24 months between army tours; RAND puts the units needed to keep one deployed at 3 at 1:2), "
+                     + ", ".join(one) + " 1:1 (illustrative)."),
+        ("Arrivals", "Australia and New Zealand, open to a contribution once a ceasefire holds, arrive for "
+                     "tour 2 (available_from 2: distance and notice to move; the UN's rapid deployment level "
+                     "is 60 days from a request). The conditions (ceasefire, UN mandate, US backstop) hold as "
+                     "the Scenario's yes/no cells say in every tour: try un_mandate_from to bring one in later."),
+    ]
+
+
+def readme_rows(timeline: bool = True) -> list[tuple[str, str]]:
     sor = requirement_personnel()
-    scen = scenario()
+    scen = scenario(timeline)
     base = pledged_capacity(scen)
     both = pledged_capacity({**scen, "un_mandate": True, "us_backstop": True})
     return [
@@ -465,22 +548,30 @@ def readme_rows() -> list[tuple[str, str]]:
                     "GDP fair share) are kept: a deployed person costs about 0.7-1.3 M USD a year here, so one "
                     "person of unfairness weighs about as much as one person's yearly cost, and neither term "
                     "swamps the other. weight_nations 0."),
+        *(timeline_rows() if timeline else []),
         ("Try", "forceplan solve data/contributions.xlsx --set un_mandate=yes --set us_backstop=yes "
                 "(Italy, Ireland and the Netherlands join); --set ceasefire_in_place=no (Portugal, Belgium, "
-                "Australia and New Zealand leave)."),
+                "Australia and New Zealand leave)"
+                + ("; --set un_mandate_from=3 (a UN mandate from the third tour: Italy and Ireland join then). "
+                   "The force at one moment, without the timeline: python scripts/build_default_workbook.py "
+                   "--one-period today.xlsx." if timeline else ".")),
     ]
 
 
-def build(output: str | Path = DEFAULT_OUTPUT) -> None:
+def build(output: str | Path = DEFAULT_OUTPUT, *, timeline: bool = True) -> None:
+    """Write the default workbook at ``output``; ``timeline=False`` writes the force at one
+    moment (one period, none of section 5's columns): the same coalition and requirements."""
+    scen = scenario(timeline)
     tables = {
-        "Nations": nations_table(),
+        "Nations": nations_table(timeline),
         "UnitTypes": unit_types_table(),
         "Sectors": sectors_table(),
         "Pledges": pledges_table(),
-        "Requirements": requirements_table(),
+        "Requirements": requirements_table(timeline),
         "Caveats": caveats_table(),
+        "Phases": phases_table(scen) if timeline else [],
     }
-    write_workbook(output, scenario(), tables, readme_rows=readme_rows())
+    write_workbook(output, scen, tables, readme_rows=readme_rows(timeline))
 
 
 def summary() -> str:
@@ -509,8 +600,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", nargs="?", default=str(DEFAULT_OUTPUT), help="workbook to write")
     parser.add_argument("--summary", action="store_true", help="print the shape of the data")
+    parser.add_argument("--one-period", action="store_true",
+                        help="the force at one moment: one period, without the mission timeline")
     args = parser.parse_args(argv)
-    build(args.output)
+    build(args.output, timeline=not args.one_period)
     print(f"wrote {args.output}")
     if args.summary:
         print(summary())

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,33 @@ import pytest
 from devtools.generators import write_workbook_from_tables
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+#: the default workbook as it is committed: the mission over six tours (contract section 5)
+MISSION_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+
+
+def _one_period_default() -> Path:
+    """The default workbook's force at one moment: the same coalition, pledges and requirements,
+    one period and none of section 5's columns (``scripts/build_default_workbook.py --one-period``).
+
+    Most tests are about the rules of one period and take their figures from this workbook; it
+    is built once per test process into a folder removed at exit, so it cannot drift from the
+    builder.  (Planning the mission over six tours takes seconds, not a fraction of one.)
+    """
+    spec = importlib.util.spec_from_file_location("build_default_workbook", ROOT / "scripts" / "build_default_workbook.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    folder = Path(tempfile.mkdtemp(prefix="forceplan-default-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "contributions.xlsx"
+    builder.build(path, timeline=False)
+    return path
+
+
+#: the default workbook at one moment (one period), which most tests plan
+DEFAULT_WORKBOOK = _one_period_default()
+# The workbench (in-process app tests and the servers the browser tests start) opens it too;
+# a test that wants the mission sets FORCEPLAN_WORKBOOK itself.
+os.environ["FORCEPLAN_WORKBOOK"] = str(DEFAULT_WORKBOOK)
 
 # A test run started in the background by a non-interactive shell (as a CI job may be)
 # inherits SIGINT ignored, and so would every process a test starts: the Ctrl-C tests

@@ -50,6 +50,8 @@ from devtools.browser import (
     wait_metrics,
 )
 
+from tests.conftest import DEFAULT_WORKBOOK, MISSION_WORKBOOK  # noqa: E402
+
 ARTIFACTS = ROOT / "tests" / "_artifacts" / "browser"
 SOLVE_TIMEOUT_MS = 180_000  # generous: CI shares two cores with the browser
 ANALYSIS_TIMEOUT_MS = 600_000  # 16 solves of the default workbook: about 20 s alone, far more on a loaded machine
@@ -236,7 +238,7 @@ def test_what_if_session_in_a_real_browser(server, browser, tmp_path):
         other.wait_for_selector(".st-key-validation")
         settle(other)
         upload = tmp_path / "upload.xlsx"
-        wb = openpyxl.load_workbook(ROOT / "data" / "contributions.xlsx")
+        wb = openpyxl.load_workbook(DEFAULT_WORKBOOK)
         assert wb["Scenario"]["A8"].value == "un_mandate"
         wb["Scenario"]["B8"] = "yes"
         wb["Nations"]["C5"] = "many"  # active_personnel of Poland
@@ -340,7 +342,7 @@ def test_timeline_page_plans_the_mission_over_periods_in_a_real_browser(server, 
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3")
         time.sleep(1)
         shot(page, "20_timeline")
-        expected = summary_sentences(plan_to_dict(plan_workbook(ROOT / "data" / "contributions.xlsx", ["periods=3"])))
+        expected = summary_sentences(plan_to_dict(plan_workbook(DEFAULT_WORKBOOK, ["periods=3"])))
         shown = " ".join(summary.inner_text().split())
         assert all(sentence in shown for sentence in expected), (shown, expected)
         goto_page(page, "Plan")
@@ -355,9 +357,43 @@ def test_timeline_page_plans_the_mission_over_periods_in_a_real_browser(server, 
     assert errors == [], f"page errors: {errors[:5]}"
 
 
-# --------------------------------------------------------------------------- hardening (issue 7)
+def test_the_default_mission_opens_over_six_tours_in_a_real_browser(browser, tmp_path_factory):
+    """Issue 16, done when: the workbench opened on the committed default workbook (what ``make app``
+    opens) plans the mission over its six tours — the Timeline page says what the plan computed
+    directly says (build-up, full strength, how long it holds) and draws its charts."""
+    from optimizer.outputs import plan_to_dict
+    from optimizer.outputs.periods import summary_sentences
+    from optimizer.pipeline import plan_workbook
 
-DEFAULT_WORKBOOK = ROOT / "data" / "contributions.xlsx"
+    srv = AppServer(tmp_path_factory.mktemp("mission"), ARTIFACTS / "streamlit-mission.log", workers=1,
+                    env={"FORCEPLAN_WORKBOOK": str(MISSION_WORKBOOK)}).start()
+    outside: list[str] = []
+    errors: list[str] = []
+    page = new_page(browser, srv, outside, errors)
+    try:
+        page.goto(srv.url)
+        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        goto_page(page, "Timeline")
+        summary = page.locator(".st-key-timeline_summary")
+        summary.get_by_text("The plan covers 6 periods of 6 months").wait_for(timeout=SOLVE_TIMEOUT_MS)
+        settle(page)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3")
+        time.sleep(1)
+        shot(page, "22_default_mission_timeline")
+        expected = summary_sentences(plan_to_dict(plan_workbook(MISSION_WORKBOOK)))
+        shown = " ".join(summary.inner_text().split())
+        assert all(sentence in shown for sentence in expected), (shown, expected)
+    except Exception as exc:
+        raise flow_failed("default mission flow", exc, srv, (page, "99_mission_failure")) from exc
+    finally:
+        page.context.close()
+        srv.stop()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"
+
+
+# --------------------------------------------------------------------------- hardening (issue 7)
 
 
 @pytest.fixture(scope="module")

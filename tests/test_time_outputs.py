@@ -18,7 +18,7 @@ import openpyxl
 from pypdf import PdfReader
 
 from devtools.generators import write_workbook_from_tables
-from tests.conftest import ROOT, plan_in_process, run_cli
+from tests.conftest import DEFAULT_WORKBOOK, ROOT, plan_in_process, run_cli
 from tests.plan_checker import check_plan
 from tests.test_families import INF, UNIT, base, nation
 
@@ -95,11 +95,11 @@ def test_one_period_of_a_plan_is_a_one_period_plan(tmp_path):
 
 
 def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
-    """The default workbook with every section-5 cell written out at its one-period value (periods 1,
+    """The default workbook at one moment with every section-5 cell written out at its one-period value (periods 1,
     available_from 1, available_until 1, dwell 0, from/until period 1, weight_churn 1, a Phases row
     repeating the Scenario's targets) gives the very plan of the workbook with those cells blank."""
     written = tmp_path / "explicit.xlsx"
-    shutil.copy(ROOT / "data" / "contributions.xlsx", written)
+    shutil.copy(DEFAULT_WORKBOOK, written)
     wb = openpyxl.load_workbook(written)
 
     def fill(sheet, values):
@@ -125,7 +125,7 @@ def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
         plan["solver"].pop("seconds"), plan["solver"].pop("timings_s"), plan.pop("source")
         return plan
 
-    blank = plan_in_process(ROOT / "data" / "contributions.xlsx")
+    blank = plan_in_process(DEFAULT_WORKBOOK)
     explicit = plan_in_process(written)
     assert stable(explicit) == stable(blank)
     assert "timeline" not in blank and all("period" not in a for a in blank["allocations"])
