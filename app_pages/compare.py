@@ -85,7 +85,7 @@ def _signed(frame, cols, plain=(), lower_is_better=()):
 
     formats = {c: "{:,.0f}" for c in plain}
     formats.update({c: (lambda v: "–" if v == 0 else f"{v:+,.0f}") for c in cols})
-    return frame.style.apply(colours, subset=cols).format(formats)
+    return frame.style.apply(colours, subset=cols).format(formats, na_rep="—")
 
 
 def render() -> None:
@@ -109,6 +109,7 @@ def render() -> None:
         else:
             plans[name] = plan
     over = [n for n, p in plans.items() if periods.over_time(p)]
+    strength = views.compare_timeline(plans) if over and len(plans) >= 2 else None  # before the weakest-period views
     if over:  # a plan over time is compared in its weakest period (the Timeline page shows every period)
         plans = {n: periods.period_view(p, periods.weakest_period(p)) if n in over else p for n, p in plans.items()}
         st.caption("Planned over several periods, compared in their weakest period: " + ", ".join(
@@ -130,6 +131,12 @@ def render() -> None:
     with st.container(key="cmp_headline"):
         st.subheader("Headline figures")
         st.table(_signed(head, deltas, names, LOWER_IS_BETTER))
+    if strength is not None:
+        with st.container(key="cmp_timeline"):
+            st.subheader("Strength per period")
+            st.caption("Personnel in each period of each plan; a one-period plan counts as period 1.")
+            sd = [c for c in strength.columns if str(c).startswith("Δ ")]
+            st.dataframe(_signed(strength, sd, names), width="stretch")
     st.plotly_chart(charts.compare_nations_chart(plans), key="cmp_ch_nations", config={"displaylogo": False})
     st.plotly_chart(charts.compare_lines_chart(plans), key="cmp_ch_lines", config={"displaylogo": False})
 

@@ -19,6 +19,10 @@ def render() -> None:
     if r is None:
         return
     current = ss.inputs.scenario
+    periods = len((r.get("conditions") or [{}])[0].get("max_personnel_by_period") or [])
+    if periods > 1:
+        st.caption(f"Over the {periods} periods of the plan: each combination holds in every period; the largest and the "
+                   "planned force are those held once built up (averaged over the periods at the peak force target).")
     table = av.frontier_table(r, current)
     if not table.empty:
         target = int(table["force_target"].iloc[0])

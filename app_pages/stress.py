@@ -20,6 +20,7 @@ def _withdrawal_columns() -> dict:
         "personnel_lost": st.column_config.NumberColumn("personnel lost", format="localized"),
         "lines_unfilled": st.column_config.NumberColumn("lines unfilled"),
         "backfilled_by": st.column_config.TextColumn("backfilled by", width="large"),
+        "periods_short": st.column_config.TextColumn("periods short", help="The periods whose shortfall score rises"),
     }
 
 
@@ -29,12 +30,22 @@ def render() -> None:
                        "at random with its withdrawal risk (Nations sheet; blank: by status) and re-plans every sample.")
     ss.setdefault("stress_samples", analyses.DEFAULT_PARAMS["stress"]["samples"])
     ss.setdefault("stress_seed", analyses.DEFAULT_PARAMS["stress"]["seed"])
+    periods = int(ss.inputs.scenario.get("periods") or 1)
+    ss.setdefault("stress_from_period", 1)
+    ss.stress_from_period = min(max(int(ss.stress_from_period), 1), periods)  # the inputs may have fewer periods now
     with st.container(key="stress_settings", horizontal=True):
         st.number_input("Monte Carlo samples", min_value=1, max_value=analyses.MAX_SAMPLES, step=50, key="stress_samples", width=200,
                         help="Each sample is one re-plan (identical draws are solved once)")
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="stress_seed", width=200,
                         help="The same seed draws the same samples")
-    r = analysis_ui.result("stress", {"samples": int(ss.stress_samples), "seed": int(ss.stress_seed)})
+        if periods > 1:
+            st.number_input("Withdraw from period", min_value=1, max_value=periods, step=1, key="stress_from_period", width=200,
+                            help="N-1 and N-2: each nation withdraws from this period on (a change of government mid-mission) "
+                                 "and the table says who backfills, from when, and which periods go short")
+    params = {"samples": int(ss.stress_samples), "seed": int(ss.stress_seed)}
+    if periods > 1:
+        params["from_period"] = int(ss.stress_from_period)
+    r = analysis_ui.result("stress", params)
     if r is None:
         return
     base, mc = r.get("base") or {}, av.mc_summary(r)

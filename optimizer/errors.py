@@ -50,11 +50,11 @@ class InputError(Exception):
 
 
 class OverTimeNotAnalysed(ValueError):
-    """An analysis that plans one period (the frontiers, the resilient plan) was asked of inputs
+    """An analysis that plans one period (the resilient plan) was asked of inputs
     planned over several periods (contract section 5): it says so rather than judge a plan by one period."""
 
     def __init__(self, periods: int):
         self.periods = periods
-        super().__init__(f"the frontiers (and the resilient plan) plan one period in this version, and these inputs plan "
-                         f"{periods} periods: set periods to 1 to analyse one period; why the gaps and the withdrawal stress "
-                         f"plan all {periods}")
+        super().__init__(f"the resilient plan (backfill reserves) plans one period in this version, and these inputs plan "
+                         f"{periods} periods: plan a one-period copy of the inputs (periods 1, without the section-5 "
+                         f"columns) to see it; why the gaps, the withdrawal stress and the frontiers plan all {periods}")

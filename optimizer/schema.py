@@ -126,6 +126,8 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
 
 #: The scenario's conditions, each a yes/no parameter some nations' participation depends on (H1).
 SWITCHES: tuple[str, ...] = ("ceasefire_in_place", "un_mandate", "us_backstop")
+#: The period each condition holds from (contract section 5), by its switch.
+SWITCH_FROM: dict[str, str] = {"ceasefire_in_place": "ceasefire_from", "un_mandate": "un_mandate_from", "us_backstop": "us_backstop_from"}
 
 SCENARIO = Sheet(
     "Scenario",

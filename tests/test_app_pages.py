@@ -383,3 +383,39 @@ def test_input_problems_block_the_analyses(small_workbook):
         assert not at.exception
         assert at.button(key=f"an_run_{kind}").disabled, kind
         assert "the analysis is blocked" in texts(at.error)
+
+
+def test_compare_page_compares_plans_over_time_period_by_period(models, baseline_plan):
+    """A one-period plan against the same inputs over two periods: the strength per period, with the
+    one-period plan as period 1 and no figure in period 2; the rest in the weakest period."""
+    store = ScenarioStore(models)
+    base = inputs_from_workbook(DEFAULT_WORKBOOK).inputs
+    svc = get_service()
+    for name, inputs in (("a-today", base), ("b-two-tours", base.with_parameter("periods", 2))):
+        svc.solve(inputs.key, validate_cached(inputs).data, timeout=TIMEOUT)
+        store.save(name, inputs, svc.lookup(inputs.key))
+    at = settle(new_app())
+    at.switch_page("app_pages/compare.py").run()
+    assert not at.exception
+    assert "compared in their weakest period" in " ".join(c.value for c in at.caption)
+    strength = at.dataframe[0].value  # the Strength per period table comes first
+    assert list(strength.index) == ["P1", "P2"]
+    assert strength.loc["P1", "a-today"] == baseline_plan["totals"]["personnel"]
+    assert strength["a-today"].isna().tolist() == [False, True]
+    assert len(at.dataframe) == 3  # strength, nations, lines
+
+
+def test_withdrawal_stress_page_withdraws_from_a_later_period_over_time(small_workbook):
+    """Over two periods the page offers 'Withdraw from period'; from period 2 the N-1 table says
+    which periods go short (only period 2 can: period 1 is planned as before)."""
+    at = settle(new_app())
+    at.switch_page("app_pages/stress.py").run()
+    assert "stress_from_period" not in [n.key for n in at.number_input]  # one period: nothing to choose
+    at.number_input(key="p_periods").set_value(2).run()
+    assert "stress_from_period" in [n.key for n in at.number_input]
+    at.number_input(key="stress_samples").set_value(4).run()
+    at.number_input(key="stress_from_period").set_value(2).run()
+    run_analysis(at, "stress")
+    n1 = at.dataframe[0].value
+    assert "periods_short" in n1.columns
+    assert set(n1["periods_short"]) <= {"period 2", "none"} and "period 2" in set(n1["periods_short"])

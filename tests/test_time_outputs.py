@@ -3,8 +3,9 @@
 plan.json rows carry ``period`` and the plan adds ``timeline``; plan.xlsx has a
 Timeline sheet and period columns; the terminal summary gives the strength
 per period and the periods where lines go unfilled; one period of a plan is a
-one-period plan dict (the report and the workbench read it so); the frontiers,
-not yet over time, say so instead of judging a plan by one period.  And a
+one-period plan dict (the report and the workbench read it so); the frontiers
+plan over time, the resilient plan (one period only) says so instead of judging a
+plan by one period.  And a
 one-period workbook plans exactly as one without the section-5 columns.
 """
 
@@ -15,6 +16,7 @@ import re
 import shutil
 
 import openpyxl
+import pytest
 from pypdf import PdfReader
 
 from devtools.generators import write_workbook_from_tables
@@ -131,15 +133,30 @@ def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
     assert "timeline" not in blank and all("period" not in a for a in blank["allocations"])
 
 
-def test_the_frontiers_say_they_plan_one_period(tmp_path):
-    """Not yet over time: refused with one clear line (exit 2), never judged by one period's figures."""
-    result = run_cli("frontier", mission(tmp_path))
-    assert result.returncode == 2
-    assert "plan one period in this version" in result.stderr and "these inputs plan 3 periods" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_the_frontiers_plan_over_time_and_the_resilient_plan_says_it_plans_one_period(tmp_path):
+    """The frontiers over the three periods of the mission (A throughout, B from period 2; no
+    conditions, so every combination alike): the largest force 100 then 200 a period, their average
+    167 (500 / 3) in the row.  The resilient plan still plans one period: stress says so in one line
+    and plans the rest; asked alone (the logic layer), it is refused with the reason."""
+    out = tmp_path / "out"
+    result = run_cli("frontier", mission(tmp_path), "--out", out)
+    assert result.returncode == 0, result.stderr
+    frontier = json.loads((out / "frontier.json").read_text())
+    assert len(frontier["conditions"]) == 8
+    for row in frontier["conditions"]:
+        assert row["max_personnel_by_period"] == [100, 200, 200] and row["max_personnel"] == row["planned_personnel"] == 167
+        assert row["planned_personnel_by_period"] == [100, 200, 200] and row["shortfall_score"] == 300
+
+    from optimizer.analysis.executor import make_executor
+    from optimizer.analysis.resilience import resilient_comparison
+    from optimizer.errors import OverTimeNotAnalysed
+    from optimizer.reader import read_tables
+
+    with make_executor(workers=1) as executor, pytest.raises(OverTimeNotAnalysed, match="plans one period in this version"):
+        resilient_comparison(read_tables(mission(tmp_path)), executor)
 
 
-def test_the_workbench_refuses_the_frontiers_over_time_in_its_logic(tmp_path):
+def test_the_workbench_runs_the_frontiers_over_time(tmp_path):
     from optimizer.reader import read_tables
     from optimizer.workbench.analyses import AnalysisService
     from optimizer.workbench.inputs import Inputs
@@ -147,8 +164,8 @@ def test_the_workbench_refuses_the_frontiers_over_time_in_its_logic(tmp_path):
     raw = read_tables(mission(tmp_path))
     inputs = Inputs(raw.scenario, {name: frame.drop(columns="_row") for name, frame in raw.tables.items()})
     job = AnalysisService().submit("frontier", inputs)
-    assert job.wait(5) and job.state == "failed"
-    assert "plan one period in this version" in job.error
+    assert job.wait(300) and job.state == "done", job.error
+    assert {tuple(r["max_personnel_by_period"]) for r in job.result.result["conditions"]} == {(100, 200, 200)}
 
 
 def test_checker_rejects_a_plan_that_breaks_rotation(tmp_path):
@@ -200,3 +217,53 @@ def test_milestones_in_words():
         "In no period is every essential (priority 1) requirement line filled.",
         "The force never reaches full strength (300 personnel with every target met): at best 250 in P2 (83% of the peak target).",
     ]
+
+
+def test_the_workbench_stresses_a_withdrawal_from_a_later_period(tmp_path):
+    """The Withdrawal stress page's 'withdraw from period' reaches the analysis through the logic layer:
+    from period 2, losing A or B leaves periods 2 and 3 short (each is needed there; period 1 is
+    planned as before).  The setting at 1 is the stress as it was: same cache key as without it."""
+    from optimizer.reader import read_tables
+    from optimizer.workbench import analysis_views as av
+    from optimizer.workbench.analyses import AnalysisService, analysis_key, clean_params
+    from optimizer.workbench.inputs import Inputs
+
+    raw = read_tables(mission(tmp_path))
+    inputs = Inputs(raw.scenario, {name: frame.drop(columns="_row") for name, frame in raw.tables.items()})
+    assert analysis_key("stress", inputs.key, {"samples": 5, "seed": 0, "from_period": 1}) == analysis_key("stress", inputs.key, {"samples": 5, "seed": 0})
+    assert clean_params("stress", {"from_period": 2})["from_period"] == 2
+    job = AnalysisService().submit("stress", inputs, {"samples": 5, "seed": 0, "from_period": 2})
+    assert job.wait(300) and job.state == "done", job.error
+    n1 = {r["nation"]: r for r in job.result.result["n_minus_1"]}
+    assert set(n1) == {"A", "B"}
+    for row in n1.values():
+        assert row["periods_short"] == [2, 3] and row["shortfall_increase"] > 0, row
+    table = av.n1_table(job.result.result)
+    assert list(table["periods_short"]) == ["periods 2–3", "periods 2–3"]
+
+
+def test_the_workbench_tables_of_a_plan_over_time(tmp_path):
+    """The Timeline page's table and the Compare page's strength per period, worked by hand for the
+    mission: A alone in period 1 (100 of 200, the line short), B arrives in period 2 (one unit in,
+    none out).  Compared with a one-period plan (A and B, 200 personnel: its period 1), the periods
+    the one-period plan does not have carry no figure and no Δ."""
+    from optimizer.workbench import views
+
+    mission_plan = plan_in_process(mission(tmp_path))
+    table = views.timeline_table(mission_plan)
+    assert table[["period", "label", "personnel", "force_target", "short", "cost_musd", "shortfall_score", "lines_short", "arriving", "leaving"]
+                 ].values.tolist() == [[1, "2027-01", 100, 200, 100, 10, 300, 1, 0, 0], [2, "2027-07", 200, 200, 0, 20, 0, 0, 1, 0],
+                                       [3, "2028-01", 200, 200, 0, 20, 0, 0, 0, 0]]
+    one = tmp_path / "one.xlsx"
+    write_workbook_from_tables(one, base(force_target=200), {
+        "Nations": [nation("A", can_lead=True), nation("B")],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1, "needs_lead": True}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 1} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 2}],
+    })
+    compared = views.compare_timeline({"mission": mission_plan, "one period": plan_in_process(one)})
+    assert list(compared.index) == ["2027-01", "2027-07", "2028-01"]
+    assert compared["mission"].tolist() == [100, 200, 200]
+    assert compared["one period"].tolist()[0] == 200 and compared["one period"].isna().tolist() == [False, True, True]
+    assert compared["Δ one period"].tolist()[0] == 100 and compared["Δ one period"].isna().tolist() == [False, True, True]

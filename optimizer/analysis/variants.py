@@ -17,8 +17,8 @@ from optimizer.reader import RawTables
 
 
 def require_one_period(raw: RawTables) -> None:
-    """Refuse, with a clear message, to analyse a plan over several periods: its variants would
-    be judged by one period's figures.  (Every analysis calls this first.)"""
+    """Refuse, with a clear message, the analysis that plans one period only (the resilient plan:
+    backfill reserves over rotations are not modelled) inputs planned over several periods."""
     periods = int(raw.scenario.get("periods") or 1)
     if periods > 1:
         raise OverTimeNotAnalysed(periods)
@@ -41,6 +41,7 @@ class Variant:
     add_pledge: tuple[tuple[str, str, int], ...] = ()  # (nation, unit_type, extra units)
     stage2: bool = True  # False: plan for the shortfall only (weights 0)
     maximise_force: bool = False  # plan the largest force: no line minimums, an unreachable force target
+    maximise_in: tuple[int, ...] = ()  # over time: the periods whose force is maximised (the others' targets 0); () = every period
     reserve_priority: int | None = None  # resilient plan: backfill reserves on lines of this priority
     fairness_cap: float | None = None  # ε-constraint on the fairness deviation (trade-off curve)
     key: tuple = field(default=(), compare=False)  # caller's bookkeeping
@@ -66,7 +67,14 @@ class VariantResult:
     fairness_deviation: float = 0.0
     reserves: dict[tuple[str, str, str], int] = field(default_factory=dict)
     period_scores: dict[int, float] = field(default_factory=dict)  # each period's shortfall score
+    period_personnel: dict[int, int] = field(default_factory=dict)  # each period's personnel
+    period_costs: dict[int, float] = field(default_factory=dict)  # each period's cost, M USD a year
     labels: dict[int, str] = field(default_factory=dict)  # each period's label (P1 … or YYYY-MM)
+
+    @property
+    def mean_cost_musd(self) -> float:
+        """The yearly cost averaged over the periods (stage 2 minimises their sum); one period: its cost."""
+        return sum(self.period_costs.values()) / len(self.period_costs) if self.period_costs else self.cost_musd
 
     @property
     def lines_unfilled(self) -> int:
@@ -85,6 +93,11 @@ def apply_variant(raw: RawTables, v: Variant) -> RawTables:
         nations = tables["Nations"]
         scenario.update(force_target=int(nations["active_personnel"].sum()) + 1, land_target=0, sea_target=0, air_target=0)
         tables["Requirements"]["min_units"] = 0
+        if "Phases" in tables:  # over time: the unreachable target in the periods maximised, no target in the others
+            phases = tables["Phases"]
+            others = [t for t in range(1, int(scenario.get("periods") or 1) + 1) if v.maximise_in and t not in v.maximise_in]
+            tables["Phases"] = pd.DataFrame([{"_row": 0, "period": t, "force_target": 0, "land_target": 0, "sea_target": 0, "air_target": 0}
+                                             for t in others], columns=phases.columns)
     nations = tables["Nations"]
     if v.decline:
         nations.loc[nations["nation"].isin(v.decline), "status"] = "declined"
@@ -168,4 +181,6 @@ def plan_variant(raw: RawTables, v: Variant) -> VariantResult:
         reserves={} if reserves is None else {(r.nation, r.unit_type, r.sector): int(r.units) for r in reserves.itertuples()},
         period_scores={1: float(plan.shortfall_score)} if timeline is None else dict(zip(timeline["period"], map(float, timeline["shortfall_score"]))),
         labels={1: "P1"} if timeline is None else dict(zip(timeline["period"], timeline["label"])),
+        period_personnel={1: int(plan.totals["personnel"])} if timeline is None else dict(zip(timeline["period"], map(int, timeline["personnel"]))),
+        period_costs={1: float(plan.totals["cost_musd"])} if timeline is None else dict(zip(timeline["period"], map(float, timeline["cost_musd"]))),
     )

@@ -61,7 +61,10 @@ def period_view(plan: dict, period: int) -> dict[str, Any]:
     view["scenario"] = scenario
     view.pop("timeline", None)
     view["period_view"] = {"period": period, "label": row["label"], "periods": len(plan["timeline"]),
-                           "plan_shortfall_score": plan["shortfall_score"]}
+                           "plan_shortfall_score": plan["shortfall_score"],
+                           # the whole plan's measures of the trade-off (stage 2 sums them over the periods)
+                           "mean_cost_musd": sum(float(r["cost_musd"]) for r in plan["timeline"]) / len(plan["timeline"]),
+                           "fairness_deviation": sum(abs(n["personnel"] - n["fair_personnel"]) for n in plan["nations"])}
     return view
 
 

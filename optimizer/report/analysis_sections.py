@@ -417,7 +417,10 @@ def frontiers(s: Story, f: Facts, fr: dict, number: int, matches: bool | None) -
     s.h1(f"{number} {TITLES['frontier']}")
     s.p("From the frontier analysis (forceplan frontier, frontier.json). For each of the 8 combinations of the three conditions — a ceasefire, "
         "a UN mandate, a US backstop — the largest force the coalition could field at all (every pledge, cap, caveat and rule respected, with "
-        "no requirement line to fill) and the force planned against the statement of requirements.")
+        "no requirement line to fill) and the force planned against the statement of requirements."
+        + (f" Over the plan's {f.plan['period_view']['periods']} periods each combination holds in every period; the forces are those "
+           "held once built up (averaged over the periods at the peak force target), the costs yearly costs averaged over the periods."
+           if f.plan.get("period_view") else ""))
     sc = f.scenario
     mine = tuple(bool(sc.get(k)) for k in SWITCHES)
     if matches is False:
@@ -457,7 +460,15 @@ def frontiers(s: Story, f: Facts, fr: dict, number: int, matches: bool | None) -
 
 
 def plan_fairness_deviation(f: Facts) -> float:
-    return sum(abs(n["personnel"] - n["fair_personnel"]) for n in f.nations)
+    """Σ |personnel − fair share| over the plan's nations — and periods, over time (as stage 2 counts it)."""
+    view = f.plan.get("period_view")
+    return view["fairness_deviation"] if view else sum(abs(n["personnel"] - n["fair_personnel"]) for n in f.nations)
+
+
+def plan_mean_cost(f: Facts) -> float:
+    """The plan's yearly cost; over time averaged over the periods (the trade-off's measure)."""
+    view = f.plan.get("period_view")
+    return view["mean_cost_musd"] if view else float(f.totals["cost_musd"])
 
 
 def _tradeoff(s: Story, f: Facts, points: list[dict]) -> None:
@@ -467,9 +478,11 @@ def _tradeoff(s: Story, f: Facts, points: list[dict]) -> None:
         return
     intro = Paragraph(para_text("Plans that keep the shortfall score and weigh the yearly cost against the fair shares differently: each point is one "
                                 "plan, its yearly cost against its distance from the GDP fair shares (the sum over nations of |personnel − fair share|). "
-                                "Moving along the line, a lower cost is bought with a less even burden, or the reverse."), styles()["body"])
+                                "Moving along the line, a lower cost is bought with a less even burden, or the reverse."
+                                + (" Over time: the yearly cost averaged over the periods, the distance summed over the periods."
+                                   if f.plan.get("period_view") else "")), styles()["body"])
     ordered = sorted(enumerate(points, start=1), key=lambda ip: (ip[1]["cost_musd"], ip[1]["fairness_deviation"], ip[0]))
-    extra = (float(f.totals["cost_musd"]), plan_fairness_deviation(f), "this plan")
+    extra = (plan_mean_cost(f), plan_fairness_deviation(f), "this plan")
     drawing = charts.line_chart([(p["cost_musd"], p["fairness_deviation"], str(i)) for i, p in ordered], FRAME_W,
                                 x_label="yearly cost, M USD", y_label="distance from fair shares, personnel", extra=extra)
     caption = Paragraph(para_text("Numbered points: the plans of the table below, joined in order of cost; red diamond: this plan."), styles()["caption"])

@@ -38,7 +38,6 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from optimizer.errors import OverTimeNotAnalysed
 from optimizer.workbench.inputs import SOURCE_NAME, Inputs, write_inputs_workbook
 
 log = logging.getLogger("forceplan.workbench")
@@ -48,6 +47,9 @@ KINDS = ("explain", "stress", "frontier")
 TITLES = {"explain": "Why the gaps", "stress": "Withdrawal stress", "frontier": "Frontiers"}
 FILENAMES = {"explain": "explain.json", "stress": "stress.json", "frontier": "frontier.json"}
 DEFAULT_PARAMS = {"explain": {}, "stress": {"samples": 100, "seed": 0}, "frontier": {}}
+#: settings that only plans over time take, with the value that means "as before": left out of the
+#: cleaned settings at that value, so the cache key of every earlier analysis stays what it was
+OPTIONAL_PARAMS = {"stress": {"from_period": 1}}
 MAX_SAMPLES = 5000
 
 
@@ -61,13 +63,16 @@ def clean_params(kind: str, params: dict | None = None) -> dict:
     if kind not in KINDS:
         raise ValueError(f"unknown analysis {kind!r}")
     out = dict(DEFAULT_PARAMS[kind])
+    optional = OPTIONAL_PARAMS.get(kind, {})
     for name, value in (params or {}).items():
-        if name not in out:
+        if name not in out and name not in optional:
             raise ValueError(f"{kind} takes no setting {name!r}")
         out[name] = int(value)
     if kind == "stress" and not 1 <= out["samples"] <= MAX_SAMPLES:
         raise ValueError(f"samples must be between 1 and {MAX_SAMPLES}")
-    return out
+    if kind == "stress" and out.get("from_period", 1) < 1:
+        raise ValueError("from_period must be a period, 1 or later")
+    return {k: v for k, v in out.items() if not (k in optional and v == optional[k])}
 
 
 def analysis_key(kind: str, inputs_key: str, params: dict | None = None) -> str:
@@ -238,11 +243,6 @@ class AnalysisService:
             job = AnalysisJob(key, kind, inputs, params)
             self._jobs[key] = job
             cached = self._cache.get(key)
-        periods = int(inputs.scenario.get("periods") or 1)
-        if periods > 1 and kind == "frontier":  # refused here, in the logic layer, not only by the page
-            job.started = job.submitted
-            job._finish("failed", error=str(OverTimeNotAnalysed(periods)))
-            return job
         if cached is not None:
             job.started = job.submitted
             job._finish("done", cached)
@@ -291,7 +291,8 @@ class AnalysisService:
             cmd = [sys.executable, "-m", "optimizer.workbench.analysis_worker", job.kind, str(workbook), str(out),
                    "--workers", str(self.workers), "--source-name", SOURCE_NAME, "--source-sha256", job.inputs_key]
             if job.kind == "stress":
-                cmd += ["--samples", str(job.params["samples"]), "--seed", str(job.params["seed"])]
+                cmd += ["--samples", str(job.params["samples"]), "--seed", str(job.params["seed"]),
+                        "--from-period", str(job.params.get("from_period", 1))]
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
             env["PYTHONUNBUFFERED"] = "1"

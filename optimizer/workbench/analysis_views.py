@@ -90,21 +90,44 @@ def _backfill_text(rows: list[dict], limit: int = 4) -> str:
                   for b in rows], limit) or "nobody"
 
 
+def _periods_text(periods: list[int] | None) -> str | None:
+    """'periods 3–6' / 'periods 2, 4' / 'none' for a stress over time; None for one period (no column)."""
+    if periods is None:
+        return None
+    if not periods:
+        return "none"
+    runs, start = [], periods[0]
+    for prev, cur in zip(periods, periods[1:] + [None]):
+        if cur != prev + 1 if cur is not None else True:
+            runs.append(f"{start}" if start == prev else f"{start}–{prev}")
+            start = cur
+    return ("period " if len(periods) == 1 else "periods ") + ", ".join(runs)
+
+
 def n1_table(result: dict) -> pd.DataFrame:
     rows = [{"nation": r["nation"], "shortfall_increase": float(r["shortfall_increase"]), "shortfall_score": float(r["shortfall_score"]),
              "personnel_lost": int(r["personnel_lost"]), "units_withdrawn": int(r["units_withdrawn"]),
-             "lines_unfilled": int(r["lines_unfilled"]), "backfilled_by": _backfill_text(r.get("backfilled_by") or [])}
+             "lines_unfilled": int(r["lines_unfilled"]), "backfilled_by": _backfill_text(r.get("backfilled_by") or []),
+             "periods_short": _periods_text(r.get("periods_short"))}
             for r in result.get("n_minus_1") or []]
-    cols = ["nation", "shortfall_increase", "shortfall_score", "personnel_lost", "units_withdrawn", "lines_unfilled", "backfilled_by"]
-    return pd.DataFrame(rows, columns=cols).sort_values(["shortfall_increase", "nation"], ascending=[False, True], ignore_index=True)
+    cols = ["nation", "shortfall_increase", "shortfall_score", "personnel_lost", "units_withdrawn", "lines_unfilled", "backfilled_by", "periods_short"]
+    table = pd.DataFrame(rows, columns=cols).sort_values(["shortfall_increase", "nation"], ascending=[False, True], ignore_index=True)
+    return _over_time_only(table)
+
+
+def _over_time_only(table: pd.DataFrame) -> pd.DataFrame:
+    """Without the periods column when the stress planned one period."""
+    return table.drop(columns="periods_short") if table["periods_short"].isna().all() else table
 
 
 def n2_table(result: dict) -> pd.DataFrame:
     rows = [{"nations": " and ".join(r["nations"]), "shortfall_increase": float(r["shortfall_increase"]),
              "shortfall_score": float(r["shortfall_score"]), "personnel_lost": int(r["personnel_lost"]),
-             "lines_unfilled": int(r["lines_unfilled"]), "backfilled_by": _backfill_text(r.get("backfilled_by") or [])}
+             "lines_unfilled": int(r["lines_unfilled"]), "backfilled_by": _backfill_text(r.get("backfilled_by") or []),
+             "periods_short": _periods_text(r.get("periods_short"))}
             for r in result.get("n_minus_2") or []]
-    return pd.DataFrame(rows, columns=["nations", "shortfall_increase", "shortfall_score", "personnel_lost", "lines_unfilled", "backfilled_by"])
+    return _over_time_only(pd.DataFrame(rows, columns=["nations", "shortfall_increase", "shortfall_score", "personnel_lost", "lines_unfilled",
+                                                       "backfilled_by", "periods_short"]))
 
 
 def n1_chart(result: dict) -> go.Figure:

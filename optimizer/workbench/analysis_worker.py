@@ -67,7 +67,7 @@ class PhaseExecutor(Executor):
         pass
 
 
-def run(kind: str, workbook: Path, *, samples: int, seed: int, workers: int | None, source: dict) -> dict:
+def run(kind: str, workbook: Path, *, samples: int, seed: int, workers: int | None, source: dict, from_period: int = 1) -> dict:
     from optimizer.analysis.executor import make_executor
     from optimizer.reader import read_tables
 
@@ -88,7 +88,7 @@ def run(kind: str, workbook: Path, *, samples: int, seed: int, workers: int | No
             from optimizer.analysis.stress import stress
 
             emit(phase="planning the current inputs", done=0, total=0)
-            result = stress(raw, ex, samples=samples, seed=seed, progress=progress).to_dict()
+            result = stress(raw, ex, samples=samples, seed=seed, progress=progress, from_period=from_period).to_dict()
         else:
             from optimizer.analysis import frontier
 
@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--from-period", type=int, default=1, help="stress over time: the nations withdraw from this period on")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--source-name", default="forceplan workbench")
     parser.add_argument("--source-sha256", default="")
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     from optimizer.errors import InputError
 
     try:
-        result = run(args.kind, args.workbook, samples=args.samples, seed=args.seed, workers=args.workers,
+        result = run(args.kind, args.workbook, samples=args.samples, seed=args.seed, workers=args.workers, from_period=args.from_period,
                      source={"workbook": args.source_name, "sha256": args.source_sha256})
     except InputError as exc:
         emit(error="the inputs were rejected: " + "; ".join(str(i) for i in exc.issues[:5]))

@@ -171,6 +171,31 @@ def compare_nations(plans: Mapping[str, dict]) -> pd.DataFrame:
     return out[(out[names] > 0).any(axis=1)]
 
 
+def compare_timeline(plans: Mapping[str, dict]) -> pd.DataFrame:
+    """Personnel per period per scenario, and Δ against the first (section 5): one row per period,
+    labelled as the first plan that has it labels it; a one-period plan is its period 1; a plan with
+    fewer periods has no figure (None) in the others, so no Δ there."""
+    names = _names(plans)
+    per: dict[str, dict[int, int]] = {}
+    labels: dict[int, str] = {}
+    for n in names:
+        t = frame(plans[n], "timeline")
+        if t.empty:
+            per[n] = {1: int((plans[n].get("totals") or {}).get("personnel") or 0)}
+            labels.setdefault(1, "P1")
+        else:
+            per[n] = {int(p): int(x) for p, x in zip(t["period"], t["personnel"])}
+            for p, label in zip(t["period"], t["label"]):
+                labels.setdefault(int(p), str(label))
+    periods = sorted(set().union(*per.values()))
+    out = pd.DataFrame({n: pd.array([per[n].get(t) for t in periods], dtype="Int64") for n in names},
+                       index=pd.Index([labels[t] for t in periods], name="period"))
+    base = names[0]
+    for n in names[1:]:
+        out[f"Δ {n}"] = out[n] - out[base]
+    return out
+
+
 def compare_lines(plans: Mapping[str, dict]) -> pd.DataFrame:
     """Filled units per requirement line per scenario (with each scenario's
     min_units), and Δ filled against the first."""
