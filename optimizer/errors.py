@@ -47,14 +47,3 @@ class InputError(Exception):
         n = len(self.issues)
         head = f"The input was rejected: {n} problem{'s' if n != 1 else ''} found."
         return "\n".join([head, *(f"  - {i}" for i in self.issues)])
-
-
-class OverTimeNotAnalysed(ValueError):
-    """An analysis that plans one period (the resilient plan) was asked of inputs
-    planned over several periods (contract section 5): it says so rather than judge a plan by one period."""
-
-    def __init__(self, periods: int):
-        self.periods = periods
-        super().__init__(f"the resilient plan (backfill reserves) plans one period in this version, and these inputs plan "
-                         f"{periods} periods: plan a one-period copy of the inputs (periods 1, without the section-5 "
-                         f"columns) to see it; why the gaps, the withdrawal stress and the frontiers plan all {periods}")

@@ -569,25 +569,26 @@ def build_model(data: PlanningData, strong: bool = True) -> pyo.ConcreteModel:
 def define_backfill_reserves(m, data: PlanningData) -> None:
     """Resilient plan (analysis option ``data.reserve_priority``): backfill reserves on essential lines.
 
-    For placements k = (n,u,s) on lines of priority ≤ ρ, reserves r[k] ∈ {0,…,ub[k]} are
-    pledged units kept at home, earmarked for line (u,s):
+    For placements k = (n,u,s,t) on lines of priority ≤ ρ, reserves r[k] ∈ {0,…,ub[k]} are
+    pledged units kept at home in period t, earmarked for line (u,s):
 
-        reserve_pledge[n,u]:    Σ_s x[n,u,s] + Σ_s r[n,u,s] ≤ pledge[n,u]          (reserves come out of the pledge)
-        reserve_cap[n]:         P[n] + Σ p[u]·r[n,u,s] ≤ cap[n]                    (and fit under the cap)
-        reserve_budget[n]:      Σ c[n,u]·(x + r)[n,u,s] ≤ budget[n]                (and the budget, were they sent)
-        reserve_cover[n,u,s]:   Σ_{n' ≠ n} r[n',u,s] ≥ x[n,u,s]   for every essential placement (n,u,s)
+        reserve_pledge[n,u,t]:  Σ_{τ=t…t+d[n]} Σ_s (x + r)[n,u,s,τ] ≤ pledge[n,u]   (reserves come out of the pledge)
+        reserve_cap[n,t]:       P[n,t] + Σ p[u]·r[n,u,s,t] ≤ cap[n]               (and fit under the cap)
+        reserve_budget[n,t]:    Σ c[n,u]·(x + r)[n,u,s,t] ≤ budget[n]             (and the budget, were they sent)
+        reserve_cover[n,u,s,t]: Σ_{n' ≠ n} r[n',u,s,t] ≥ x[n,u,s,t]   for every essential placement
 
     so whichever single nation withdraws from an essential line, the others'
-    reserves there can replace its units.  A line that only one nation can
-    serve is exempt (no reserve could exist).  Reserves are not deployed: they
-    count in no personnel, cost or shortfall figure.  Off (no variables, no
-    rows) in a plain plan.
+    reserves there can replace its units.  Over time a reserve counts in the
+    rotation windows (:func:`rotation_windows`) as a deployed unit does: it
+    must be ready in its period, so it is not resting, and were it sent it
+    would rest after — an activated reserve never breaks the rotation rule.
+    A line that only one nation can serve is exempt (no reserve could exist).
+    Reserves are not deployed: they count in no personnel, cost or shortfall
+    figure.  Off (no variables, no rows) in a plain plan.
     """
     m.reserve_keys = []
     priority = getattr(data, "reserve_priority", None)
     if priority is not None:
-        if data.periods > 1:  # reserves over rotations (a reserve rests too) are not modelled yet: say so, never plan one period
-            raise ValueError("a resilient plan (backfill reserves) is planned for one period only; set periods to 1")
         essential = {(r.unit_type, r.sector) for r in data.requirements.itertuples() if int(r.priority) <= priority}
         m.reserve_keys = [k for k in m.idx.triples if (k[1], k[2]) in essential]
     m.reserve = pyo.Var(m.reserve_keys, domain=pyo.NonNegativeIntegers, bounds=lambda _, n, u, s, t: (0, m.idx.upper_bound[(n, u, s, t)]))
@@ -599,9 +600,10 @@ def define_backfill_reserves(m, data: PlanningData) -> None:
     def held(keys):
         return [k for k in keys if k in reserved]
 
+    # over the rotation windows (one period each without dwell, so H2's pledge row with reserves added)
     _declare(m, "reserve_pledge", {
-        pair: _linear([*((1, m.units[k]) for k in keys), *((1, m.reserve[k]) for k in held(keys))]) <= pledged[pair[:2]]
-        for pair, keys in m.idx.by_pledge.items() if held(keys)
+        window: _linear([*((1, m.units[k]) for k in keys), *((1, m.reserve[k]) for k in held(keys))]) <= pledged[window[:2]]
+        for window, keys in rotation_windows(data, m.idx).items() if held(keys)
     })
     _declare(m, "reserve_cap", {
         nt: _linear([*((m.idx.personnel[k], m.units[k]) for k in keys), *((m.idx.personnel[k], m.reserve[k]) for k in held(keys))]) <= int(cap[nt[0]])

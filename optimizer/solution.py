@@ -34,6 +34,6 @@ class Solution:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
-    reserves: pd.DataFrame | None = None  # resilient plans only: nation, unit_type, sector, units held in reserve
+    reserves: pd.DataFrame | None = None  # resilient plans only: nation, unit_type, sector, (period over time,) units held in reserve
     certificate: dict | None = None  # per stage: recomputed objective, trusted bound, gap, verdict (optimizer.certify)
     warnings: tuple[str, ...] = ()

@@ -186,9 +186,11 @@ class _Session:
 
         reserve_keys = getattr(m, "reserve_keys", [])
         reserves = pd.DataFrame(
-            [(*k[:3], int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
-            columns=["nation", "unit_type", "sector", "units"],
+            [(*k, int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
+            columns=["nation", "unit_type", "sector", "period", "units"],
         ) if reserve_keys else None
+        if reserves is not None and data.periods == 1:  # one period: as before, without the period
+            reserves = reserves.drop(columns="period")
         units = _units_frame(chosen)
         counts = {
             "variables": m.nvariables(),

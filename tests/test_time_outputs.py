@@ -133,11 +133,10 @@ def test_a_one_period_workbook_plans_as_one_without_the_time_columns(tmp_path):
     assert "timeline" not in blank and all("period" not in a for a in blank["allocations"])
 
 
-def test_the_frontiers_plan_over_time_and_the_resilient_plan_says_it_plans_one_period(tmp_path):
+def test_the_frontiers_plan_over_time(tmp_path):
     """The frontiers over the three periods of the mission (A throughout, B from period 2; no
     conditions, so every combination alike): the largest force 100 then 200 a period, their average
-    167 (500 / 3) in the row.  The resilient plan still plans one period: stress says so in one line
-    and plans the rest; asked alone (the logic layer), it is refused with the reason."""
+    167 (500 / 3) in the row."""
     out = tmp_path / "out"
     result = run_cli("frontier", mission(tmp_path), "--out", out)
     assert result.returncode == 0, result.stderr
@@ -147,13 +146,34 @@ def test_the_frontiers_plan_over_time_and_the_resilient_plan_says_it_plans_one_p
         assert row["max_personnel_by_period"] == [100, 200, 200] and row["max_personnel"] == row["planned_personnel"] == 167
         assert row["planned_personnel_by_period"] == [100, 200, 200] and row["shortfall_score"] == 300
 
+
+def test_the_resilient_plan_holds_its_reserves_in_the_rotation_windows(tmp_path):
+    """Two periods, an essential line of exactly 1 unit.  A (1 unit, no dwell) and B (1 unit, dwell 1:
+    one period out of the two, deployed or in reserve).  The nominal plan fills both periods (score 0).
+    The resilient plan needs, in each period it fills, one nation deployed and the other in reserve:
+    B can take part in one period only, so one period stays short (one priority-1 unit of 100
+    personnel: 300) and holds nobody, the weakest period of the plan — were reserves
+    outside the rotation windows, B's reserve in both periods would cover A twice at no cost."""
     from optimizer.analysis.executor import make_executor
     from optimizer.analysis.resilience import resilient_comparison
-    from optimizer.errors import OverTimeNotAnalysed
     from optimizer.reader import read_tables
 
-    with make_executor(workers=1) as executor, pytest.raises(OverTimeNotAnalysed, match="plans one period in this version"):
-        resilient_comparison(read_tables(mission(tmp_path)), executor)
+    path = tmp_path / "resilient.xlsx"
+    write_workbook_from_tables(path, base(periods=2), {
+        "Nations": [nation("A"), nation("B", dwell_periods=1)],
+        "UnitTypes": [UNIT],
+        "Sectors": [{"sector": "S", "risk": 1}],
+        "Pledges": [{"nation": n, "unit_type": INF, "max_units": 1} for n in ("A", "B")],
+        "Requirements": [{"unit_type": INF, "sector": "S", "min_units": 1, "max_units": 1, "priority": 1}],
+    })
+    with make_executor(workers=1) as executor:
+        result = resilient_comparison(read_tables(path), executor)
+    assert result["nominal"]["shortfall_score"] == 0
+    assert result["resilient"]["shortfall_score"] == 300 and result["costs"]["shortfall_score"] == 300
+    assert result["resilient"]["personnel"] == 0 and result["nominal"]["personnel"] == 100
+    reserves = result["reserves"]
+    assert len(reserves) == 1 and reserves[0]["units"] == 1 and reserves[0]["period"] in (1, 2)
+    assert result["resilient"]["uncovered_essential_units_total"] == 0
 
 
 def test_the_workbench_runs_the_frontiers_over_time(tmp_path):

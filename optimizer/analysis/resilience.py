@@ -12,6 +12,9 @@ line, the other nations' reserves on that line can replace its units
   could not be replaced from pledges the plan leaves unused
   (:func:`uncovered_after_withdrawal`, computed from the plans alone, the same
   way for both).
+
+Over time (contract section 5) both are period by period: reserves are held
+in a period and count in the rotation windows like deployed units.
 """
 
 from __future__ import annotations
@@ -20,48 +23,59 @@ from concurrent.futures import Executor
 from typing import Callable
 
 from optimizer.analysis.executor import run_all
-from optimizer.analysis.variants import Variant, plan_variant, require_one_period
+from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.reader import RawTables
 
 ESSENTIAL_PRIORITY = 1
 
 
-def uncovered_after_withdrawal(data: PlanningData, units: dict[tuple[str, str, str], int], priority: int = ESSENTIAL_PRIORITY) -> dict[str, int]:
-    """For each nation holding essential units: how many of them no other nation could
-    replace from its unused pledge (within its remaining cap), line by line."""
+def uncovered_after_withdrawal(data: PlanningData, units: dict[tuple, int], priority: int = ESSENTIAL_PRIORITY) -> dict[str, int]:
+    """For each nation holding essential units: how many of them no other nation could replace from
+    its unused pledge (within its remaining cap), line by line — and, over time, period by period
+    (unit-periods), a replacement also keeping the other nation's rotation windows: in period t it
+    has room for q − the most units any window through t already holds.  ``units`` are keyed
+    (n, u, s, t), or (n, u, s) for one period."""
+    units = {(k if len(k) == 4 else (*k, 1)): v for k, v in units.items()}
     essential = {(r.unit_type, r.sector) for r in data.requirements.itertuples() if r.priority <= priority}
     personnel = data.unit_types["personnel"].to_dict()
-    used_pledge: dict[tuple[str, str], int] = {}
-    nation_personnel: dict[str, int] = {}
-    for (n, u, s), k in units.items():
-        used_pledge[(n, u)] = used_pledge.get((n, u), 0) + k
-        nation_personnel[n] = nation_personnel.get(n, 0) + k * int(personnel[u])
+    used: dict[tuple[str, str, int], int] = {}
+    nation_personnel: dict[tuple[str, int], int] = {}
+    for (n, u, s, t), k in units.items():
+        used[(n, u, t)] = used.get((n, u, t), 0) + k
+        nation_personnel[(n, t)] = nation_personnel.get((n, t), 0) + k * int(personnel[u])
     pledged = {(p.nation, p.unit_type): int(p.max_units) for p in data.pledges.itertuples()}
     cap = data.nations["cap_personnel"].to_dict()
-    placements_on = {}
-    for t in data.triples.itertuples():
-        placements_on.setdefault((t.unit_type, t.sector), set()).add(t.nation)
+    last = data.periods
+    placements_on: dict[tuple[str, str, int], set[str]] = {}
+    for row in data.triples.itertuples():
+        placements_on.setdefault((row.unit_type, row.sector, int(getattr(row, "period", 1))), set()).add(row.nation)
+
+    def free_units(other: str, u: str, t: int) -> int:
+        d = data.dwell(other)
+        fullest = max(sum(used.get((other, u, tau), 0) for tau in range(start, min(last, start + d) + 1))
+                      for start in range(max(1, t - d), t + 1))
+        return pledged.get((other, u), 0) - fullest
+
     out: dict[str, int] = {}
-    for n in sorted({n for (n, u, s) in units if (u, s) in essential}):
+    for n in sorted({n for (n, u, s, t) in units if (u, s) in essential}):
         lost = 0
-        for (m, u, s), k in units.items():
+        for (m, u, s, t), k in units.items():
             if m != n or (u, s) not in essential:
                 continue
             spare = 0
-            for other in placements_on.get((u, s), ()):
+            for other in placements_on.get((u, s, t), ()):
                 if other == n:
                     continue
-                free_units = pledged.get((other, u), 0) - used_pledge.get((other, u), 0)
-                room = (int(cap[other]) - nation_personnel.get(other, 0)) // int(personnel[u])
-                spare += max(0, min(free_units, room))
+                room = (int(cap[other]) - nation_personnel.get((other, t), 0)) // int(personnel[u])
+                spare += max(0, min(free_units(other, u, t), room))
             lost += max(0, k - spare)
         out[n] = lost
     return out
 
 
 def _side(data: PlanningData, result) -> dict:
-    uncovered = uncovered_after_withdrawal(data, {k[:3]: v for k, v in result.units.items()})  # one period (reserves refuse more)
+    uncovered = uncovered_after_withdrawal(data, result.units)
     worst = max(uncovered.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
     return {
         "shortfall_score": result.shortfall_score,
@@ -75,9 +89,13 @@ def _side(data: PlanningData, result) -> dict:
 
 
 def resilient_comparison(raw: RawTables, executor: Executor, progress: Callable | None = None) -> dict:
-    """Plan nominally and with backfill reserves; compare what robustness costs and buys."""
-    require_one_period(raw)
+    """Plan nominally and with backfill reserves; compare what robustness costs and buys.
+
+    Over time (contract section 5) reserves are held period by period and count in the rotation
+    windows as deployed units do; the uncovered units are unit-periods; personnel and cost are the
+    plans' totals (their weakest period)."""
     data = build_planning_data(raw)
+    over_time = data.periods > 1
     nominal, resilient = run_all(
         executor,
         plan_variant,
@@ -89,7 +107,8 @@ def resilient_comparison(raw: RawTables, executor: Executor, progress: Callable 
         "essential_priority": ESSENTIAL_PRIORITY,
         "nominal": a,
         "resilient": b,
-        "reserves": [{"nation": n, "unit_type": u, "sector": s, "units": k} for (n, u, s), k in sorted(resilient.reserves.items())],
+        "reserves": [{"nation": n, "unit_type": u, "sector": s, **({"period": t} if over_time else {}), "units": k}
+                     for (n, u, s, t), k in sorted(resilient.reserves.items())],
         "costs": {
             "shortfall_score": b["shortfall_score"] - a["shortfall_score"],
             "personnel": b["personnel"] - a["personnel"],

@@ -203,8 +203,6 @@ def format_stress(report: dict, top: int = 8) -> str:
     q = mc["shortfall_quantiles"]
     out.append(f"Monte Carlo: {mc['samples']} samples (seed {mc['seed']}, {mc['distinct_solves']} distinct solves): "
                f"P(force target met) = {mc['p_target_met']:.2f}; shortfall median {q.get('q50', 0):,.0f}, 95th percentile {q.get('q95', 0):,.0f}")
-    if report.get("resilient_note"):
-        out.append(report["resilient_note"])
     res = report.get("resilient")
     if res:
         out.append(f"resilient plan (backfill reserves on priority-{res['essential_priority']} lines): "

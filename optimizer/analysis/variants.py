@@ -12,16 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from optimizer.errors import OverTimeNotAnalysed
 from optimizer.reader import RawTables
-
-
-def require_one_period(raw: RawTables) -> None:
-    """Refuse, with a clear message, the analysis that plans one period only (the resilient plan:
-    backfill reserves over rotations are not modelled) inputs planned over several periods."""
-    periods = int(raw.scenario.get("periods") or 1)
-    if periods > 1:
-        raise OverTimeNotAnalysed(periods)
 
 
 @dataclass(frozen=True)
@@ -65,7 +56,7 @@ class VariantResult:
     nation_personnel: dict[str, int]
     key: tuple = ()
     fairness_deviation: float = 0.0
-    reserves: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    reserves: dict[tuple[str, str, str, int], int] = field(default_factory=dict)  # (n, u, s, t): units in reserve
     period_scores: dict[int, float] = field(default_factory=dict)  # each period's shortfall score
     period_personnel: dict[int, int] = field(default_factory=dict)  # each period's personnel
     period_costs: dict[int, float] = field(default_factory=dict)  # each period's cost, M USD a year
@@ -178,7 +169,8 @@ def plan_variant(raw: RawTables, v: Variant) -> VariantResult:
         key=v.key,
         # Σ_n,t |P[n,t] − fair[n,t]|, the contract's stage-2 fairness term, over all nations (and periods).
         fairness_deviation=float(sum(abs(p - f) for p, f in zip(nat["personnel"], nat["fair_personnel"]))),
-        reserves={} if reserves is None else {(r.nation, r.unit_type, r.sector): int(r.units) for r in reserves.itertuples()},
+        reserves={} if reserves is None else {(r.nation, r.unit_type, r.sector, int(getattr(r, "period", 1))): int(r.units)
+                                              for r in reserves.itertuples()},
         period_scores={1: float(plan.shortfall_score)} if timeline is None else dict(zip(timeline["period"], map(float, timeline["shortfall_score"]))),
         labels={1: "P1"} if timeline is None else dict(zip(timeline["period"], timeline["label"])),
         period_personnel={1: int(plan.totals["personnel"])} if timeline is None else dict(zip(timeline["period"], map(int, timeline["personnel"]))),

@@ -22,7 +22,7 @@ from typing import Callable
 import click
 
 from optimizer.cli.common import EXIT_INPUT, default_out_dir, fail, interrupted, load_analyses_reporting
-from optimizer.errors import InputError, OverTimeNotAnalysed
+from optimizer.errors import InputError
 
 
 # -- what each analysis runs (imports are lazy: the CLI starts quickly) -----------------------
@@ -39,9 +39,7 @@ def _stress(raw, executor, progress, samples: int, seed: int, resilient: bool, f
     from optimizer.analysis.stress import stress
 
     result = stress(raw, executor, samples=samples, seed=seed, progress=progress("solves"), from_period=from_period).to_dict()
-    if resilient and int(raw.scenario.get("periods") or 1) > 1:
-        result["resilient_note"] = "the resilient plan (backfill reserves) plans one period in this version: not run over several periods"
-    elif resilient:
+    if resilient:
         result["resilient"] = resilient_comparison(raw, executor, progress("resilient"))
     return result
 
@@ -153,8 +151,6 @@ def _guard(run):
     except KeyboardInterrupt:
         _close_progress_bars()
         interrupted("forceplan: interrupted; nothing was written half-way")
-    except OverTimeNotAnalysed as exc:  # the analysis plans one period: say so, as an input problem
-        fail(f"forceplan: {exc}", EXIT_INPUT)
     except (OSError, RuntimeError, ValueError) as exc:
         fail(f"forceplan: {type(exc).__name__}: {exc}")
 
