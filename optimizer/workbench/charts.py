@@ -361,7 +361,10 @@ def roster_chart(plan: dict) -> go.Figure:
     ))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", side="top")
-    return _layout(fig, title=title, height=min(2400, 120 + 22 * len(rows)))
+    # the period labels sit on top, under the title: room for both
+    _layout(fig, title=title, height=min(2400, 150 + 22 * len(rows)), margin=dict(l=10, r=10, t=90, b=10))
+    fig.update_layout(title=dict(y=1, yref="container", yanchor="top", pad=dict(t=12)))
+    return fig
 
 
 def handovers_chart(plan: dict) -> go.Figure:
