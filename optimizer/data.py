@@ -27,7 +27,7 @@ import pandas as pd
 
 from optimizer.reader import RawTables, read_tables
 from optimizer.scenario import Scenario
-from optimizer.schema import DOMAINS, PRIORITY_WEIGHT, SWITCHES
+from optimizer.schema import DOMAINS, PRIORITY_WEIGHT, SWITCH_FROM, SWITCHES
 
 SCOPES = ("force", *DOMAINS)  # personnel targets: the whole force and each domain
 
@@ -164,7 +164,7 @@ def in_period(scenario: Scenario, phases: pd.DataFrame | None, period: int) -> S
     Phases sheet's targets for the period replace the Scenario's (a blank keeps it)."""
     update = {}
     for switch in SWITCHES:
-        start = getattr(scenario, f"{switch.removesuffix('_in_place')}_from")
+        start = getattr(scenario, SWITCH_FROM[switch])
         if start is not None:
             update[switch] = period >= start
     if phases is not None and len(phases):

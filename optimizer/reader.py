@@ -35,6 +35,7 @@ from optimizer.schema import (
     SCENARIO_PARAMETERS,
     SECTORS,
     SHEETS,
+    SWITCH_FROM,
     UNIT_TYPES,
     Column,
     Kind,
@@ -556,7 +557,7 @@ def _check_periods(scenario: dict, where: dict[str, tuple], raw: dict[str, list[
     if not isinstance(periods, int):
         return  # its own problem is reported at its cell
     beyond = f"is beyond the last period (periods = {periods})"
-    for name in ("ceasefire_from", "un_mandate_from", "us_backstop_from"):
+    for name in SWITCH_FROM.values():
         value = scenario.get(name)
         if isinstance(value, int) and value > periods:
             row, letter = where.get(name, (None, None))

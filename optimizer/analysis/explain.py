@@ -25,6 +25,7 @@ from optimizer.analysis.variants import Variant, plan_variant
 from optimizer.data import PlanningData, build_planning_data
 from optimizer.reader import RawTables
 from optimizer.results import PlanResult
+from optimizer.schema import SWITCH_FROM
 
 CONDITIONS = {
     "ceasefire_in_place": ("requires_ceasefire", "a ceasefire"),
@@ -72,7 +73,7 @@ def pledge_blockers(data: PlanningData, plan: PlanResult, unit_type: str, sector
             reasons.append(("declined", f"{n} has declined"))
         for switch, (column, words) in CONDITIONS.items():
             if bool(nat[column]) and not getattr(sc, switch):
-                start = getattr(sc, f"{switch.removesuffix('_in_place')}_from")
+                start = getattr(sc, SWITCH_FROM[switch])
                 if start is not None and start > period:
                     reasons.append((f"condition_later:{switch}", f"{n} needs {words}, which holds from period {start}"))
                 else:
@@ -212,7 +213,7 @@ def candidate_levers(data: PlanningData, found: dict) -> list[Variant]:
     sc = data.scenario_given or data.scenario
     levers: list[Variant] = []
     for switch, (_, words) in CONDITIONS.items():
-        start_key = f"{switch.removesuffix('_in_place')}_from"
+        start_key = SWITCH_FROM[switch]
         start = getattr(sc, start_key)
         if start is not None and start > 1:
             levers.append(Variant(f"{words} from period 1 (not {start})", scenario=((start_key, 1),), key=("condition", switch)))

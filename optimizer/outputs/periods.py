@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from optimizer.schema import SWITCH_FROM
+
 TABLES = ("allocations", "requirements", "nations", "leads", "targets", "pledges")
-CONDITIONS = {"ceasefire_in_place": "ceasefire_from", "un_mandate": "un_mandate_from", "us_backstop": "us_backstop_from"}
 
 
 def over_time(plan: dict) -> bool:
@@ -53,7 +54,7 @@ def period_view(plan: dict, period: int) -> dict[str, Any]:
     view["shortfall_score"] = row["shortfall_score"]
     view["shortfall_by_priority"] = _by_priority(view["requirements"])
     scenario = dict(plan["scenario"])
-    for flag, start in CONDITIONS.items():
+    for flag, start in SWITCH_FROM.items():
         if scenario.get(start) is not None:
             scenario[flag] = period >= int(scenario[start])
     for target in view.get("targets") or []:
