@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run solve app test bench bench-time clean workbook
+.PHONY: run solve app test bench bench-hard bench-time clean workbook
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The hard class (issue 15): ../shared/bench/'s workbooks and 3 more of each size drawn alike, the strong
+# formulation then the plain one (the ratio).  Long: up to 120 s (H50) and 300 s (H100) per solve.
+bench-hard: $(STAMP)
+	$(BIN)/python bench/run.py --sizes H50,H100 --engines pyomo --formulation strong --repeat 1 --tag hard-class
+	$(BIN)/python bench/run.py --sizes H50,H100 --engines pyomo --formulation plain --repeat 1 --tag hard-class
 
 # The plan over time (contract section 5): the default workbook and the 50-nation class over 6 periods.
 bench-time: $(STAMP)

@@ -11,6 +11,10 @@ cannot shape the instances it is tested on.
     minimum and maximum contributions, interoperability limit, caveats.
     About one seed in three (or ``ample=True``) plants a plan without
     shortfall and returns it; the others nearly always have a shortfall.
+``generate_hard_workbook(path, n_nations=50, n_unit_types=30, n_sectors=8, seed=0, max_nations_per_sector=4, caveat_rows=20)``
+    An instance of the hard class of ``../shared/bench/`` (issue 15): its
+    distributions, measured on the five workbooks there, drawn anew from
+    ``seed`` — for medians over more than those five.
 ``generate_tiny_workbook(path, seed, features=None, max_plans=20_000)``
     An instance small enough to enumerate every plan (2-3 nations, 1-3 unit
     types, 1-2 sectors, pledges of 0-2 units), still exercising every feature.
@@ -36,6 +40,7 @@ __all__ = [
     "FEATURES",
     "SHEET_COLUMNS",
     "count_assignments",
+    "generate_hard_workbook",
     "generate_workbook",
     "generate_tiny_workbook",
     "write_workbook_from_tables",
@@ -772,4 +777,141 @@ def generate_tiny_workbook(
             "Requirements": list(lines.values()),
             "Caveats": caveats,
         },
+    )
+
+
+# --------------------------------------------------------------------------
+# The hard class (issue 15)
+# --------------------------------------------------------------------------
+
+#: Each figure measured on the five workbooks of ``../shared/bench/`` (December 2026): the share or
+#: range seen there, so that more of the class can be drawn than the five given.
+_HARD = {
+    "domain_weights": {"land": 0.6, "sea": 0.2, "air": 0.2},  # 21/6/3, 15/9/6, 26/7/7 … of the unit types
+    "personnel": {"land": (80, 1100), "sea": (30, 250), "air": (30, 380)},
+    "annual_cost_musd": {"land": (5.0, 60.0), "sea": (25.0, 160.0), "air": (25.0, 200.0)},
+    "sector_risk_weights": {1: 0.4, 2: 0.5, 3: 0.1},
+    "lead_sector_share": 0.4,
+    "status_weights": {"committed": 0.48, "considering": 0.28, "uncertain": 0.16, "declined": 0.08},
+    "active_personnel": (3_500, 250_000),  # log-uniform
+    "gdp_per_1000_personnel_busd": (5.0, 30.0),
+    "max_personnel_share": 0.5, "max_personnel_of_sustainable": (0.25, 1.25),
+    "min_personnel_share": 0.25, "min_personnel_values": (100, 300, 600, 1200),
+    "requires": {"requires_ceasefire": 0.3, "requires_un_mandate": 0.15, "requires_us_backstop": 0.2},
+    "max_sector_risk_weights": {3: 0.55, 2: 0.2, 1: 0.25},
+    "can_lead_share": 0.2,
+    "budget_share": 0.25, "budget_musd": (20.0, 390.0),
+    "cost_factor": (0.7, 1.4), "withdrawal_risk": (0.0, 0.5),
+    "pledge_share": 0.45, "pledge_units_weights": {0: 0.13, 1: 0.28, 2: 0.15, 3: 0.14, 4: 0.14, 6: 0.16},
+    "line_share": 0.34, "line_min_weights": {0: 0.18, 1: 0.3, 2: 0.17, 3: 0.17, 4: 0.18},
+    "line_extra_weights": {0: 0.25, 1: 0.25, 2: 0.25, 4: 0.25},
+    "force_of_pledged_personnel": 0.2, "domain_target_share": {"land": 0.6, "sea": 0.1, "air": 0.1},
+    "caveat_kind_weights": {"sector": 0.45, "unit_type": 0.25, "both": 0.3},
+}
+
+
+def _weighted(rng: random.Random, weights: Mapping[Any, float]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _letter_names(n: int) -> list[str]:
+    """Nation A … Nation Z, Nation A1 … Nation Z1, Nation A2 … (as the class's workbooks name them)."""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [f"Nation {letters[i % 26]}{i // 26 or ''}" for i in range(n)]
+
+
+def generate_hard_workbook(
+    path: str | Path,
+    n_nations: int = 50,
+    n_unit_types: int = 30,
+    n_sectors: int = 8,
+    seed: int = 0,
+    max_nations_per_sector: int = 4,
+    caveat_rows: int = 20,
+) -> None:
+    """Write a contract (v1) workbook of the hard class of ``../shared/bench/`` (see :data:`_HARD`).
+
+    About 45 % of (nation, unit type) pairs pledged (0–6 units), 34 % of (unit type, sector)
+    pairs required, 40 % of sectors needing a lead, an interoperability limit, budgets on a
+    quarter of the nations, minimum contributions, caps, caveats, conditions (none holding),
+    and a force target of a fifth of the personnel pledged, 60/10/10 % of it on land, sea and
+    air.  The same arguments always give the same cells.
+    """
+    rng = random.Random(f"hard-{seed}")
+    h = _HARD
+    unit_types = []
+    for i in range(n_unit_types):
+        domain = _weighted(rng, h["domain_weights"])
+        unit_types.append({
+            "unit_type": f"{domain.capitalize()} unit {i:02d}",
+            "domain": domain,
+            "personnel": rng.randint(*h["personnel"][domain]),
+            "annual_cost_musd": round(rng.uniform(*h["annual_cost_musd"][domain]), 1),
+        })
+    leads = set(rng.sample(range(n_sectors), round(h["lead_sector_share"] * n_sectors)))
+    sectors = [{"sector": f"Sector {j + 1}", "risk": _weighted(rng, h["sector_risk_weights"]), "needs_lead": j in leads}
+               for j in range(n_sectors)]
+    nations = []
+    for name in _letter_names(n_nations):
+        low, high = h["active_personnel"]
+        active = int(math.exp(rng.uniform(math.log(low), math.log(high))))
+        sustainable = 0.08 * active
+        nations.append({
+            "nation": name,
+            "status": _weighted(rng, h["status_weights"]),
+            "active_personnel": active,
+            "gdp_busd": round(active * rng.uniform(*h["gdp_per_1000_personnel_busd"]) / 1000, 1),
+            "max_personnel": round(sustainable * rng.uniform(*h["max_personnel_of_sustainable"]))
+            if rng.random() < h["max_personnel_share"] else None,
+            "min_personnel": rng.choice(h["min_personnel_values"]) if rng.random() < h["min_personnel_share"] else 0,
+            **{column: rng.random() < share for column, share in h["requires"].items()},
+            "max_sector_risk": _weighted(rng, h["max_sector_risk_weights"]),
+            "can_lead": rng.random() < h["can_lead_share"],
+            "budget_musd": round(rng.uniform(*h["budget_musd"]), 1) if rng.random() < h["budget_share"] else None,
+            "cost_factor": round(rng.uniform(*h["cost_factor"]), 2),
+            "withdrawal_risk": round(rng.uniform(*h["withdrawal_risk"]), 2),
+        })
+    pledges = [
+        {"nation": n["nation"], "unit_type": u["unit_type"], "max_units": _weighted(rng, h["pledge_units_weights"])}
+        for n in nations for u in unit_types if rng.random() < h["pledge_share"]
+    ]
+    lines = []
+    for u in unit_types:
+        for s in sectors:
+            if rng.random() < h["line_share"]:
+                low = _weighted(rng, h["line_min_weights"])
+                lines.append({"unit_type": u["unit_type"], "sector": s["sector"], "min_units": low,
+                              "max_units": max(1, low + _weighted(rng, h["line_extra_weights"])), "priority": rng.randint(1, 3)})
+    caveats = []
+    for _ in range(caveat_rows):
+        kind = _weighted(rng, h["caveat_kind_weights"])
+        caveats.append({
+            "nation": rng.choice(nations)["nation"],
+            "sector": rng.choice(sectors)["sector"] if kind in ("sector", "both") else None,
+            "unit_type": rng.choice(unit_types)["unit_type"] if kind in ("unit_type", "both") else None,
+            "note": "national caveat",
+        })
+    personnel = {u["unit_type"]: u["personnel"] for u in unit_types}
+    pledged = sum(p["max_units"] * personnel[p["unit_type"]] for p in pledges)
+    force = max(100, round(h["force_of_pledged_personnel"] * pledged, -2))
+    scenario = {
+        "name": f"hard-{n_nations}-{seed}",
+        "force_target": force,
+        **{f"{d}_target": round(share * force) for d, share in h["domain_target_share"].items()},
+        "ceasefire_in_place": False,
+        "un_mandate": False,
+        "us_backstop": False,
+        "sustainable_share": 0.08,
+        "max_nations_per_sector": max_nations_per_sector,
+        "lead_share": 0.25,
+        "weight_cost": 1,
+        "weight_fairness": 1,
+        "weight_nations": 0,
+        "time_limit_s": 60,
+        "mip_gap": 0.0001,
+    }
+    write_workbook_from_tables(
+        path, scenario,
+        {"Nations": nations, "UnitTypes": unit_types, "Sectors": sectors, "Pledges": pledges,
+         "Requirements": lines, "Caveats": caveats},
     )

@@ -23,8 +23,9 @@ from optimizer.data import load_planning_data
 from optimizer.model import build_model
 from optimizer.highs_adapter import HighsModel, new_solver
 from optimizer.solve import solve
-from devtools.generators import FEATURES, generate_workbook
-from tests.conftest import DEFAULT_WORKBOOK
+from devtools.generators import FEATURES, generate_hard_workbook, generate_workbook
+from optimizer.reader import read_tables
+from tests.conftest import DEFAULT_WORKBOOK, plan_in_process
 from tests.plan_checker import check_plan
 
 
@@ -54,6 +55,44 @@ def test_strong_and_plain_formulations_give_the_same_stage1_score(seed, tmp_path
     strong, plain = solve(data), solve(data, strong=False)
     assert strong.stage1_proven and plain.stage1_proven
     assert _same_score(strong.stage1_score, plain.stage1_score)
+
+
+def test_the_hard_class_is_drawn_alike_each_time_and_as_measured(tmp_path):
+    """``generate_hard_workbook`` (the hard class of ../shared/bench/, issue 15): the same seed
+    gives the same cells, another seed other ones, and the shape is the class's."""
+    a, b, c = (tmp_path / f"{name}.xlsx" for name in "abc")
+    generate_hard_workbook(a, seed=3)
+    generate_hard_workbook(b, seed=3)
+    generate_hard_workbook(c, seed=4)
+    ta, tb, tc = (read_tables(p) for p in (a, b, c))
+    for sheet in ta.tables:
+        assert ta.tables[sheet].equals(tb.tables[sheet]), sheet
+    assert ta.scenario == tb.scenario
+    assert not ta.tables["Pledges"].equals(tc.tables["Pledges"])
+    t = ta.tables
+    pairs = len(t["Nations"]) * len(t["UnitTypes"])
+    assert (len(t["Nations"]), len(t["UnitTypes"]), len(t["Sectors"]), len(t["Caveats"])) == (50, 30, 8, 20)
+    assert 0.38 <= len(t["Pledges"]) / pairs <= 0.52  # 40–46 % in the given five
+    assert 0.27 <= len(t["Requirements"]) / (30 * 8) <= 0.41  # 34–35 %
+    assert int(t["Sectors"]["needs_lead"].sum()) == 3 and ta.scenario["max_nations_per_sector"] == 4
+    personnel = t["UnitTypes"].set_index("unit_type")["personnel"]
+    pledged = int((t["Pledges"]["max_units"] * t["Pledges"]["unit_type"].map(personnel)).sum())
+    assert ta.scenario["force_target"] == round(0.2 * pledged, -2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_strong_and_plain_agree_on_small_workbooks_of_the_hard_class(seed, tmp_path):
+    """The hard class drawn small enough for a test: both formulations prove the same stage-1
+    score, stage 2 within mip_gap of each other, and the plan passes the independent checker."""
+    path = tmp_path / "h.xlsx"
+    generate_hard_workbook(path, n_nations=12, n_unit_types=8, n_sectors=3, seed=seed, max_nations_per_sector=3, caveat_rows=4)
+    data = load_planning_data(path, ["time_limit_s=60"])
+    strong, plain = solve(data), solve(data, strong=False)
+    assert strong.status == plain.status == "optimal"
+    assert _same_score(strong.stage1_score, plain.stage1_score)
+    gap = data.scenario.mip_gap
+    assert abs(strong.stage2_objective - plain.stage2_objective) <= gap * max(abs(strong.stage2_objective), 1.0) + 1e-6
+    assert check_plan(path, plan_in_process(path)) == []
 
 
 def _lp(highs) -> dict:
