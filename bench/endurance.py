@@ -43,6 +43,7 @@ from devtools.browser import (  # noqa: E402
     health,
     inputs_key,
     launch,
+    open_workbench,
     process_tree_rss,
     settle,
     wait_plan_of,
@@ -97,9 +98,7 @@ def main() -> int:
                 browser = launch(pw)
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
                 page.set_default_timeout(120_000)
-                page.goto(server.url)
-                page.wait_for_selector(".st-key-headline", timeout=300_000)
-                settle(page)
+                open_workbench(page, server.url, 300_000)
                 base_target = int(page.locator(".st-key-p_force_target input").input_value())
                 start = None
                 t0 = None

@@ -55,16 +55,16 @@ from bench.instances import HARD_SIZES, SIZES, bench_workbook, default_one_perio
 
 
 def versions() -> dict:
-    import highspy
     import numpy
     import pandas
     import pyomo
 
-    h = highspy.Highs()
+    from optimizer.highs_adapter import highs_version  # without a Highs object, which prints HiGHS's banner
+
     return {
         "python": platform.python_version(),
         "pyomo": pyomo.version.version,
-        "highs": f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+        "highs": highs_version(),
         "numpy": numpy.__version__,
         "pandas": pandas.__version__,
     }

@@ -213,6 +213,13 @@ def click_solve(page) -> None:
     page.locator(".st-key-solve").get_by_role("button", name="Solve").click()
 
 
+def open_workbench(page, url: str, timeout_ms: int = 180_000) -> None:
+    """Open the workbench at ``url`` and wait for its first plan's headline, the app settled."""
+    page.goto(url)
+    page.wait_for_selector(".st-key-headline", timeout=timeout_ms)
+    settle(page)
+
+
 def goto_page(page, title: str) -> None:
     page.get_by_role("link", name=title, exact=True).click()
 

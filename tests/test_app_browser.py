@@ -43,6 +43,7 @@ from devtools.browser import (
     inputs_key,
     launch,
     metric_values,
+    open_workbench,
     process_tree_rss,
     settle,
     toggle_on,
@@ -130,9 +131,7 @@ def test_what_if_session_in_a_real_browser(server, browser, tmp_path):
     page = new_page(browser, server, outside, errors)
     try:
         # 1. it opens on the default workbook's plan
-        page.goto(server.url)
-        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(page)
+        open_workbench(page, server.url, SOLVE_TIMEOUT_MS)
         assert "Plan — baseline" in page.locator("h1").first.inner_text()
         baseline = metric_values(page)
         assert len(baseline) == 8, baseline
@@ -225,9 +224,7 @@ def test_what_if_session_in_a_real_browser(server, browser, tmp_path):
 
         # 8. a second browser has its own session: none of the edits above
         other = new_page(browser, server, outside, errors)
-        other.goto(server.url)
-        other.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(other)
+        open_workbench(other, server.url, SOLVE_TIMEOUT_MS)
         assert not toggle_on(other, "us_backstop") and not toggle_on(other, "un_mandate")
         assert metric_values(other)[:4] == baseline[:4]
         assert other.url.split("s=")[-1] != address.split("s=")[-1]
@@ -282,9 +279,7 @@ def test_frontier_page_runs_with_progress_in_a_real_browser(server, browser, tmp
     errors: list[str] = []
     page = new_page(browser, server, outside, errors)
     try:
-        page.goto(server.url)
-        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(page)
+        open_workbench(page, server.url, SOLVE_TIMEOUT_MS)
         goto_page(page, "Frontiers")
         page.get_by_text("Not run yet on these inputs").wait_for()
         settle(page)
@@ -323,9 +318,7 @@ def test_timeline_page_plans_the_mission_over_periods_in_a_real_browser(server, 
     errors: list[str] = []
     page = new_page(browser, server, outside, errors)
     try:
-        page.goto(server.url)
-        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(page)
+        open_workbench(page, server.url, SOLVE_TIMEOUT_MS)
         goto_page(page, "Timeline")
         page.get_by_text("This plan covers one period").wait_for()
         settle(page)
@@ -371,9 +364,7 @@ def test_the_default_mission_opens_over_six_tours_in_a_real_browser(browser, tmp
     errors: list[str] = []
     page = new_page(browser, srv, outside, errors)
     try:
-        page.goto(srv.url)
-        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(page)
+        open_workbench(page, srv.url, SOLVE_TIMEOUT_MS)
         goto_page(page, "Timeline")
         summary = page.locator(".st-key-timeline_summary")
         summary.get_by_text("The plan covers 6 periods of 6 months").wait_for(timeout=SOLVE_TIMEOUT_MS)
@@ -488,9 +479,7 @@ def test_hostile_uploads_are_refused_and_the_server_stays_up(server, browser, tm
     log_start = server.log_path.stat().st_size
     page = new_page(browser, server, outside, errors)
     try:
-        page.goto(server.url)
-        page.wait_for_selector(".st-key-headline", timeout=SOLVE_TIMEOUT_MS)
-        settle(page)
+        open_workbench(page, server.url, SOLVE_TIMEOUT_MS)
         baseline = expected_metrics(direct_plans(DEFAULT_WORKBOOK))
         assert metric_values(page) == baseline
         click_toggle(page, "un_mandate")  # the session's own edit, which every refused upload must leave alone
