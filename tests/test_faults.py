@@ -301,6 +301,28 @@ def test_ctrl_c_from_outside_while_the_outputs_are_written(solve_setup, tmp_path
     assert hit, "no SIGINT landed while the outputs were being written"
 
 
+def test_ctrl_c_inside_an_exec_of_a_string_still_exits_130(tmp_path):
+    """A Ctrl-C that surfaces inside an ``exec`` of a string (as it can while the outputs are written:
+    their imports make dataclasses and named tuples that way) is handled like any other: one line,
+    exit 130 — not a kill by SIGINT (−2), which CPython 3.11 makes of ``sys.exit(130)`` once a
+    KeyboardInterrupt has left such an ``exec`` (the cause of a flaky run of the test above)."""
+    program = (
+        "import optimizer.pipeline as pipeline\n"
+        "pipeline.plan_workbook = lambda *args, **kwargs: exec('raise KeyboardInterrupt')\n"
+        "import sys\n"
+        "from optimizer.cli import main\n"
+        f"sys.argv = ['forceplan', 'solve', 'unread.xlsx', '--out', {str(tmp_path / 'out')!r}]\n"
+        "main()\n"
+    )
+    # run as ``-m``, as forceplan runs (``python -c`` ends through another path that exits 130 anyway)
+    (tmp_path / "interrupt_in_exec.py").write_text(program, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    proc = subprocess.run([sys.executable, "-m", "interrupt_in_exec"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == INTERRUPTED, (proc.returncode, proc.stderr[-500:])
+    assert proc.stderr.strip() == "forceplan: interrupted while reading or solving; nothing was written"
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------- the scenario store, killed
 
 
