@@ -1,7 +1,8 @@
 """forceplan what-if workbench: ``streamlit run app.py`` (or ``make run``).
 
 Opens on ``data/contributions.xlsx`` (``FORCEPLAN_WORKBOOK`` overrides it);
-saved scenarios go to ``models/`` (``FORCEPLAN_MODELS_DIR``).  The pages are
+saved scenarios go to ``models/`` (``FORCEPLAN_MODELS_DIR``).  Who may do
+what, sign-in and the audit trail: :mod:`app_pages.auth`.  The pages are
 in ``app_pages/``; the logic they call is :mod:`optimizer.workbench`, which
 never hands the app a pyomo object.
 """
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import sidebar, state
+from app_pages import auth, sidebar, state
 
 # A local favicon: a material-icon favicon would be fetched from the internet.
 st.set_page_config(page_title="forceplan workbench", page_icon=str(state.ROOT / "app_pages" / "static" / "favicon.png"), layout="wide")
 
 state.configure_logging()
+user = auth.current_user()  # signs in, or stops the page with a refusal
+auth.banner(user)
 state.init_session()
 sidebar.wait_briefly()
+admin_pages = [st.Page("app_pages/audit.py", title="Audit", icon=":material/policy:", url_path="audit")] if user.can("read audit") else []
 page = st.navigation(
     [
         st.Page("app_pages/plan.py", title="Plan", icon=":material/insights:", default=True),
@@ -28,6 +32,7 @@ page = st.navigation(
         st.Page("app_pages/why_gaps.py", title="Why the gaps", icon=":material/troubleshoot:", url_path="why-the-gaps"),
         st.Page("app_pages/stress.py", title="Withdrawal stress", icon=":material/person_remove:", url_path="stress"),
         st.Page("app_pages/frontiers.py", title="Frontiers", icon=":material/stacked_bar_chart:", url_path="frontiers"),
+        *admin_pages,
     ],
     position="top",
 )

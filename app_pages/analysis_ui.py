@@ -27,6 +27,7 @@ def _on_run(kind: str, params: dict) -> None:
     if not v.ok:
         state.flash("error", f"The inputs have {len(v.issues)} problem(s); fix them on the Inputs page first.")
         return
+    state.guard("analyse", "analysis", {"analysis": kind, "inputs": ss.inputs.key[:12], **{k: str(v) for k, v in params.items()}})
     try:
         job = service().submit(kind, ss.inputs, params)
     except Exception as exc:  # noqa: BLE001
@@ -98,7 +99,8 @@ def panel(kind: str, params: dict | None = None, *, run_help: str = "") -> tuple
         if running:
             st.button("Cancel", key=f"an_cancel_{kind}", icon=":material/stop:", on_click=_on_cancel, args=(key,))
         if cached is not None:
-            st.download_button(analyses.FILENAMES[kind], data=cached.json_text(), file_name=analyses.FILENAMES[kind],
+            st.download_button(analyses.FILENAMES[kind], data=state.download("download plans", analyses.FILENAMES[kind], cached.json_text,
+                                                                           {"inputs": cached.inputs_key[:12]}), file_name=analyses.FILENAMES[kind],
                                mime="application/json", key=f"an_dl_{kind}", icon=":material/download:", on_click="ignore",
                                help="The result as the command line writes it (the report reads it from a plan's folder)")
             st.caption(f"Computed in {cached.seconds:.0f} s for inputs `{cached.inputs_key[:12]}`; cached — back here it is instant.")

@@ -91,7 +91,7 @@ def _on_upload() -> None:
         "warnings": [str(w).replace(path.name, file.name) for w in imported.warnings],
     }
     if not imported.rejected:
-        state.set_inputs(imported.inputs, origin=file.name)
+        state.set_inputs(imported.inputs, origin=file.name, action="import workbook", what={"file": file.name})
 
 
 def _on_reset() -> None:
@@ -99,7 +99,8 @@ def _on_reset() -> None:
     if imported.rejected:
         state.flash("error", f"{state.default_workbook().name} cannot be opened.")
         return
-    state.set_inputs(imported.inputs, origin=state.default_workbook().name)
+    state.set_inputs(imported.inputs, origin=state.default_workbook().name, action="reset inputs",
+                     what={"file": state.default_workbook().name})
     ss.pop("upload_report", None)
     state.flash("success", f"Back to {state.default_workbook().name}.")
 
@@ -117,7 +118,8 @@ def _toolbar() -> None:
         st.file_uploader("Upload a workbook (.xlsx, up to 10 MB)", type=["xlsx"], key=f"upload_{ss.get('upload_gen', 0)}",
                          on_change=_on_upload, help="Replaces the current inputs; nothing is saved until you save a scenario.")
     with c2:
-        st.download_button("Download edited workbook", data=lambda: workbook_bytes(inputs), file_name=_download_name(), mime=XLSX_MIME,
+        st.download_button("Download edited workbook", data=state.download("download inputs", "edited workbook", lambda: workbook_bytes(inputs),
+                                                                                {"inputs": inputs.key[:12]}), file_name=_download_name(), mime=XLSX_MIME,
                            key="dl_inputs", icon=":material/download:", on_click="ignore", width="stretch",
                            help="The current inputs as a new contract workbook (forceplan solve reads it).")
     with c3:
@@ -166,12 +168,12 @@ def _sheet_tab(spec: Sheet) -> None:
                                 height=min(620, 36 * (len(base) + 2)), hide_index=False, placeholder="—")
     new = normalise_table(spec, edited)
     if list(edited.index) != list(new.index):  # rows were deleted: renumber and restart the editor from the result
-        ss.inputs = ss.inputs.with_table(name, new)
+        state.change_inputs(ss.inputs.with_table(name, new), what={"sheet": name})
         ss.editor_gen = gen + 1
         st.rerun()
     candidate = ss.inputs.with_table(name, new)
     if candidate.key != ss.inputs.key:
-        ss.inputs = candidate
+        state.change_inputs(candidate, what={"sheet": name})
     v = state.current_validation()
     with right:
         st.markdown(f"**Problems on {name}**")

@@ -61,13 +61,16 @@ def _downloads(solved) -> None:
         if xlsx is None and state.service().job(solved.key) is not None:  # the worker is still writing it
             xlsx = functools.partial(files.plan_xlsx, solved.key)
         if xlsx is not None:
-            st.download_button("plan.xlsx", data=xlsx, file_name="plan.xlsx", mime=XLSX_MIME, key="dl_xlsx",
+            what = {"inputs": solved.key[:12]}
+            st.download_button("plan.xlsx", data=state.download("download plans", "plan.xlsx", xlsx, what), file_name="plan.xlsx", mime=XLSX_MIME, key="dl_xlsx",
                                icon=":material/download:", on_click="ignore", help=f"The plan of '{name}' as a workbook")
     with cols[1]:
-        st.download_button("plan.json", data=json.dumps(plan, indent=2, ensure_ascii=False) + "\n", file_name="plan.json",
+        st.download_button("plan.json", data=state.download("download plans", "plan.json", lambda: json.dumps(plan, indent=2, ensure_ascii=False) + "\n",
+                                                           {"inputs": solved.key[:12]}), file_name="plan.json",
                            mime="application/json", key="dl_json", icon=":material/download:", on_click="ignore")
     with cols[2]:  # built when clicked (a fraction of a second), not on every run
-        st.download_button("report.pdf", data=functools.partial(files.report_pdf, plan), file_name="report.pdf", mime="application/pdf",
+        st.download_button("report.pdf", data=state.download("download plans", "report.pdf", functools.partial(files.report_pdf, plan),
+                                                             {"inputs": solved.key[:12]}), file_name="report.pdf", mime="application/pdf",
                            key="dl_pdf", icon=":material/picture_as_pdf:", on_click="ignore")
 
 

@@ -15,14 +15,18 @@ PLAN_PAGE = "app_pages/plan.py"
 
 def saved_report(name: str) -> bytes:
     """report.pdf of a saved scenario's plan, built when the download is clicked."""
+    state.guard("download plans")
     loaded = state.store().load(name)
     if loaded.solved is None:
         raise ScenarioError(f"scenario '{name}' has no plan to report")
-    return files.report_pdf(loaded.solved.plan)
+    data = files.report_pdf(loaded.solved.plan)
+    state.record("download", {"file": "report.pdf", "scenario": name})
+    return data
 
 
 def _on_save() -> None:
     inputs = ss.inputs
+    state.guard("save scenarios")
     solved = state.service().with_xlsx(inputs.key, timeout=30)  # its plan.xlsx may be a moment behind
     try:
         info = state.store().save(ss.get("save_name", ""), inputs, solved, overwrite=bool(ss.get("save_overwrite")),
@@ -34,6 +38,8 @@ def _on_save() -> None:
         state.log.exception("save failed")
         state.flash("error", f"Not saved: the scenarios folder cannot be written ({exc.strerror or type(exc).__name__}).")
         return
+    state.record("save scenario", {"scenario": info.name, "inputs": inputs.key[:12], "with plan": solved is not None,
+                                   "overwrite": bool(ss.get("save_overwrite"))})
     ss.origin = f"scenario '{info.name}'"
     ss.sel_scenario = info.name
     ss.save_overwrite = False
@@ -44,14 +50,16 @@ def _on_load() -> None:
     name = ss.get("sel_scenario")
     if not name:
         return
+    state.guard("open scenarios")
     try:
         loaded = state.store().load(name)
     except ScenarioError as exc:
         state.flash("error", f"Cannot load '{name}': {exc}.")
         return
+    state.set_inputs(loaded.inputs, origin=f"scenario '{loaded.info.name}'", action="load scenario",
+                     what={"scenario": loaded.info.name})
     if loaded.solved is not None:
         state.service().remember(loaded.solved)
-    state.set_inputs(loaded.inputs, origin=f"scenario '{loaded.info.name}'")
     for w in loaded.warnings:
         state.flash("warning", w)
     state.flash("success", f"Loaded scenario '{loaded.info.name}'" + ("." if loaded.solved else " (saved without a plan: press Solve)."))
@@ -60,6 +68,7 @@ def _on_load() -> None:
 
 def _on_rename() -> None:
     old, new = ss.get("sel_scenario"), ss.get("rename_to", "")
+    state.guard("save scenarios")
     try:
         info = state.store().rename(old, new)
     except ScenarioError as exc:
@@ -68,6 +77,7 @@ def _on_rename() -> None:
     except OSError as exc:
         state.flash("error", f"Not renamed: {exc.strerror or type(exc).__name__}.")
         return
+    state.record("rename scenario", {"scenario": old, "to": info.name})
     ss.sel_scenario = info.name
     ss.rename_to = ""
     state.flash("success", f"Renamed '{old}' to '{info.name}'.")
@@ -75,11 +85,13 @@ def _on_rename() -> None:
 
 def _on_delete() -> None:
     name = ss.get("sel_scenario")
+    state.guard("delete scenarios")
     try:
         state.store().delete(name)
     except ScenarioError as exc:
         state.flash("error", f"Not deleted: {exc}.")
         return
+    state.record("delete scenario", {"scenario": name})
     ss.pop("sel_scenario", None)
     state.flash("success", f"Deleted '{name}'.")
 

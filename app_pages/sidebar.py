@@ -19,7 +19,7 @@ def _on_param(name: str) -> None:
     col = PARAMETERS[name]
     if col.kind in (Kind.TEXT, Kind.MONTH) and isinstance(value, str) and not value.strip():
         value = None
-    state.ss.inputs = state.ss.inputs.with_parameter(name, value)
+    state.change_inputs(state.ss.inputs.with_parameter(name, value))
     state.remember_inputs(state.ss.inputs)
 
 

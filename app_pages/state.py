@@ -38,6 +38,9 @@ from optimizer.workbench.inputs import (
     inputs_from_workbook,
     validate_cached,
 )
+from optimizer.workbench.access import LOCAL_USER
+from optimizer.workbench.audit import AuditTrail
+from optimizer.workbench.gate import Gate
 from optimizer.workbench.store import ScenarioStore, check_token
 
 log = logging.getLogger("forceplan.app")
@@ -88,6 +91,25 @@ def store() -> ScenarioStore:
     return _store(str(models_dir()))
 
 
+def audit_dir() -> Path:
+    """Where the audit trail is kept (``FORCEPLAN_AUDIT_DIR``, else ``.audit`` in the scenarios folder)."""
+    return Path(os.environ.get("FORCEPLAN_AUDIT_DIR") or models_dir() / ".audit")
+
+
+@st.cache_resource(show_spinner=False)
+def _trail(path: str) -> AuditTrail:
+    return AuditTrail(path)
+
+
+def trail() -> AuditTrail:
+    return _trail(str(audit_dir()))
+
+
+def gate() -> Gate:
+    """The session's user (``ss.user``, set by :mod:`app_pages.auth`) bound to the audit trail."""
+    return Gate(ss.get("user") or LOCAL_USER, trail())
+
+
 def service() -> jobs.SolveService:
     return jobs.get_service()
 
@@ -136,9 +158,44 @@ def widget_value(name: str, value: object) -> object:
     return str(value)
 
 
-def set_inputs(inputs: Inputs, origin: str | None = None) -> None:
+def guard(permission: str, action: str | None = None, what: dict | None = None):
+    """Check ``permission`` for the session's user and record ``action`` in the audit trail
+    (raises AccessDenied, recorded too, when the role does not allow it)."""
+    gate().allow(permission, action, what)
+
+
+def record(action: str, what: dict | None = None) -> None:
+    """Record a done action of the session's user in the audit trail."""
+    gate().record(action, what)
+
+
+def download(permission: str, file: str, produce, what: dict | None = None):
+    """A download button's ``data``: built when clicked, after checking ``permission``, and recorded."""
+
+    def data():
+        guard(permission)
+        out = produce() if callable(produce) else produce
+        record("download", {"file": file, **(what or {})})
+        return out
+
+    return data
+
+
+def change_inputs(new: Inputs, action: str = "input change", what: dict | None = None) -> None:
+    """The session's inputs edited in place (a parameter or a table), checked and recorded."""
+    old = ss.inputs
+    if new.key != old.key:
+        guard("edit inputs", action, {**(what or {}), "changes": input_changes(old, new), "inputs": new.key[:12]})
+    ss.inputs = new
+
+
+def set_inputs(inputs: Inputs, origin: str | None = None, *, action: str | None = None, what: dict | None = None) -> None:
     """Replace the session's inputs (from a callback or before any widget is drawn):
-    parameter widgets take the new values, table editors start afresh."""
+    parameter widgets take the new values, table editors start afresh.  With ``action``
+    (an import, a reset, a scenario opened) the user's right to it is checked and it is recorded."""
+    if action is not None:
+        changes = input_changes(ss.inputs, inputs) if "inputs" in ss else []
+        guard("edit inputs", action, {**(what or {}), "changes": changes, "inputs": inputs.key[:12]})
     ss.inputs = inputs
     if origin is not None:
         ss.origin = origin
@@ -208,6 +265,7 @@ def on_solve() -> None:
     if not v.ok:
         flash("error", f"The inputs have {len(v.issues)} problem(s); fix them on the Inputs page first.")
         return
+    guard("solve", "solve", {"inputs": ss.inputs.key[:12], "scenario": str(ss.inputs.scenario.get("name") or "")})
     try:
         _submit(ss.inputs, v)
     except Exception as exc:  # noqa: BLE001

@@ -1,0 +1,145 @@
+"""Who sees what in the workbench (issue 17, first step): sign-in, roles, the unprotected mode, the audit trail.
+
+Under ``AppTest`` (``at.secrets`` stands for ``[auth]`` in secrets.toml,
+``at.user`` for the ID token's claims); the binding to 127.0.0.1 against a
+real ``streamlit run app.py``.  The real sign-in through an OpenID provider in
+Chromium is the next step's test.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from devtools.browser import AppServer
+from optimizer.workbench.audit import AuditTrail
+from tests.test_app_pages import APP, TIMEOUT, settle, texts
+
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "forceplan",
+                 "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
+
+
+@pytest.fixture(autouse=True)
+def folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORCEPLAN_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.delenv("FORCEPLAN_AUDIT_DIR", raising=False)
+    monkeypatch.delenv("FORCEPLAN_ROLES_FILE", raising=False)
+    return tmp_path
+
+
+def trail(folders: Path) -> AuditTrail:
+    return AuditTrail(folders / "models" / ".audit")
+
+
+def signed_in(claims: dict | None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets.update(AUTH)
+    at.user = {"is_logged_in": False} if claims is None else {"is_logged_in": True, **claims}
+    return at
+
+
+def test_without_sign_in_every_page_says_it_is_unprotected_and_actions_are_recorded(folders):
+    at = settle(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    assert "Unprotected" in texts(at.sidebar.warning)
+    at.toggle(key="p_un_mandate").set_value(True).run()
+    at.number_input(key="p_force_target").set_value(28000).run()
+    records = trail(folders).records()
+    assert [r["action"] for r in records] == ["input change", "input change"]
+    assert records[0]["user"] == "local" and records[0]["role"] == "admin"
+    assert any("UN mandate" in c and "no → yes" in c for c in records[0]["what"]["changes"])
+    assert any("30,000 → 28,000" in c for c in records[1]["what"]["changes"])
+    at.switch_page("app_pages/scenarios.py").run()
+    at.text_input(key="save_name").set_value("with mandate").run()
+    at.button(key="save_btn").click().run()
+    assert [r["action"] for r in trail(folders).records()][-1] == "save scenario"
+    assert trail(folders).records()[-1]["what"]["scenario"] == "with mandate"
+    at.switch_page("app_pages/audit.py").run()  # the local user administers its own machine
+    assert not at.exception
+    assert "none removed or altered" in texts(at.success)
+    assert "save scenario" in at.dataframe[0].value["action"].tolist()
+    assert trail(folders).verify() == []
+
+
+def test_without_sign_in_a_server_on_another_address_refuses(folders):
+    previous = st_config.get_option("server.address")
+    st_config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    finally:
+        st_config.set_option("server.address", previous)
+    assert "started on address 0.0.0.0" in texts(at.error)
+    assert not at.metric and not at.title  # nothing of the plan
+    assert trail(folders).records() == []
+
+
+def test_with_sign_in_configured_a_visitor_sees_only_the_sign_in(folders):
+    at = signed_in(None).run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.sidebar.warning
+    assert trail(folders).records() == []
+
+
+def test_a_planner_signs_in_and_is_recorded_by_name(folders):
+    at = settle(signed_in({"email": "anna.berg@mod.example", "name": "Anna Berg", "forceplan_roles": ["planner"]}))
+    assert "Anna Berg (planner)" in texts(at.sidebar.caption)
+    assert not at.sidebar.warning  # protected: no banner
+    assert at.title[0].value.startswith("Plan")
+    at.toggle(key="p_us_backstop").set_value(True).run()
+    records = trail(folders).records()
+    assert [(r["user"], r["role"], r["action"]) for r in records] == [
+        ("anna.berg@mod.example", "planner", "sign-in"), ("anna.berg@mod.example", "planner", "input change")]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not an administrator: no such page
+        at.switch_page("app_pages/audit.py")
+
+
+def test_a_user_without_a_role_is_refused_and_the_refusal_recorded(folders):
+    at = signed_in({"email": "stranger@example.org", "forceplan_roles": "canteen"}).run()
+    assert "no role in this workbench" in texts(at.error)
+    assert not at.metric and [b.label for b in at.button] == ["Sign out"]
+    (record,) = trail(folders).records()
+    assert (record["user"], record["action"], record["what"]["permission"]) == ("stranger@example.org", "denied", "sign in")
+
+
+@pytest.mark.parametrize("role", ["viewer", "liaison:France"])
+def test_roles_without_their_pages_yet_are_refused_not_shown_everything(folders, role):
+    at = signed_in({"email": "someone@mod.example", "forceplan_roles": role}).run()
+    assert "serves planners and administrators only" in texts(at.error)
+    assert not at.metric and not at.dataframe and not at.sidebar.toggle
+    assert trail(folders).records()[-1]["action"] == "denied"
+
+
+def test_a_roles_file_grants_the_role_when_the_token_does_not(folders, monkeypatch):
+    roles = folders / "roles.toml"
+    roles.write_text('[users."admin@mod.example"]\nrole = "admin"\n', encoding="utf-8")
+    monkeypatch.setenv("FORCEPLAN_ROLES_FILE", str(roles))
+    at = settle(signed_in({"email": "admin@mod.example"}))
+    at.switch_page("app_pages/audit.py").run()
+    assert "Audit trail" in texts(at.header)
+    assert trail(folders).records()[0]["role"] == "admin"
+
+
+def _listening(port: int) -> set[str]:
+    """Local addresses with a TCP socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table (Linux)")
+def test_the_unprotected_workbench_listens_on_127_0_0_1_only(folders):
+    server = AppServer(folders / "models", folders / "server.log", address=None).start()  # config.toml decides
+    try:
+        assert _listening(server.port) == {"0100007F"}  # 127.0.0.1, and nothing on 0.0.0.0 or ::
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5):
+            pass
+    finally:
+        server.stop()
