@@ -24,7 +24,7 @@ from optimizer.workbench.access import LOCAL_USER, AccessDenied, Role, RoleError
 
 ss = st.session_state
 #: Roles whose pages this version serves; the others are refused at sign-in until theirs exist (fail closed).
-SERVED_ROLES = (Role.ADMIN, Role.PLANNER)
+SERVED_ROLES = (Role.ADMIN, Role.PLANNER, Role.LIAISON)
 
 
 def auth_configured() -> bool:
@@ -80,8 +80,8 @@ def _signed_in_user() -> User:
     except AccessDenied as exc:
         user, message = None, str(exc)
     if user is not None and user.role not in SERVED_ROLES:
-        message = (f"Signed in as {user.label}. This version of the workbench serves planners and administrators "
-                   "only; the viewer and liaison pages come next.")
+        message = (f"Signed in as {user.label}. This version of the workbench serves planners, administrators and "
+                   "nations' liaisons; the viewer's pages come next.")
         denied_as = user
         user = None
     else:

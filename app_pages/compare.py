@@ -91,7 +91,7 @@ def _signed(frame, cols, plain=(), lower_is_better=()):
 def render() -> None:
     state.show_flash()
     st.title("Compare scenarios")
-    infos = {i.name: i for i in state.store().list() if not i.problem}
+    infos = {i.name: i for i in state.store().list(as_user=state.gate().user) if not i.problem}  # the user's and the shared
     options = [CURRENT, *infos]
     if "cmp_sel" not in ss:
         ss.cmp_sel = list(infos)[:2] if len(infos) >= 2 else options[:2]

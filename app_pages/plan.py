@@ -54,6 +54,7 @@ def _headline(plan: dict, prev: dict | None) -> None:
 
 def _downloads(solved) -> None:
     plan = solved.plan
+    by = state.gate().user.label  # now, in the page's run: the downloads run in a thread without the session
     name = text.fmt_name(plan)
     cols = st.columns([1, 1, 1, 3])
     with cols[0]:
@@ -65,11 +66,13 @@ def _downloads(solved) -> None:
             st.download_button("plan.xlsx", data=state.download("download plans", "plan.xlsx", xlsx, what), file_name="plan.xlsx", mime=XLSX_MIME, key="dl_xlsx",
                                icon=":material/download:", on_click="ignore", help=f"The plan of '{name}' as a workbook")
     with cols[1]:
-        st.download_button("plan.json", data=state.download("download plans", "plan.json", lambda: json.dumps(plan, indent=2, ensure_ascii=False) + "\n",
+        st.download_button("plan.json", data=state.download("download plans", "plan.json",
+                                                           lambda: json.dumps(state.attributed(plan, solved.key, by), indent=2, ensure_ascii=False) + "\n",
                                                            {"inputs": solved.key[:12]}), file_name="plan.json",
                            mime="application/json", key="dl_json", icon=":material/download:", on_click="ignore")
     with cols[2]:  # built when clicked (a fraction of a second), not on every run
-        st.download_button("report.pdf", data=state.download("download plans", "report.pdf", functools.partial(files.report_pdf, plan),
+        st.download_button("report.pdf", data=state.download("download plans", "report.pdf",
+                                                             lambda: files.report_pdf(state.attributed(plan, solved.key, by)),
                                                              {"inputs": solved.key[:12]}), file_name="report.pdf", mime="application/pdf",
                            key="dl_pdf", icon=":material/picture_as_pdf:", on_click="ignore")
 

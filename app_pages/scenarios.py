@@ -13,15 +13,13 @@ ss = st.session_state
 PLAN_PAGE = "app_pages/plan.py"
 
 
-def saved_report(name: str) -> bytes:
-    """report.pdf of a saved scenario's plan, built when the download is clicked."""
-    state.guard("download plans")
-    loaded = state.store().load(name)
+def saved_report(name: str, user) -> bytes:
+    """report.pdf of a saved scenario's plan, built when the download is clicked (``user``: who asks;
+    checked by :func:`app_pages.state.download`); the report names the scenario's owner as its planner."""
+    loaded = state.store().load(name, as_user=user)
     if loaded.solved is None:
         raise ScenarioError(f"scenario '{name}' has no plan to report")
-    data = files.report_pdf(loaded.solved.plan)
-    state.record("download", {"file": "report.pdf", "scenario": name})
-    return data
+    return files.report_pdf(state.attributed(loaded.solved.plan, loaded.inputs.key, planned_by=loaded.info.owner))
 
 
 def _on_save() -> None:
@@ -30,7 +28,8 @@ def _on_save() -> None:
     solved = state.service().with_xlsx(inputs.key, timeout=30)  # its plan.xlsx may be a moment behind
     try:
         info = state.store().save(ss.get("save_name", ""), inputs, solved, overwrite=bool(ss.get("save_overwrite")),
-                                  note=str(ss.get("save_note") or ""))
+                                  note=str(ss.get("save_note") or ""), as_user=state.gate().user,
+                                  shared=bool(ss.get("save_shared", True)))
     except ScenarioError as exc:
         state.flash("error", f"Not saved: {exc}.")
         return
@@ -39,7 +38,7 @@ def _on_save() -> None:
         state.flash("error", f"Not saved: the scenarios folder cannot be written ({exc.strerror or type(exc).__name__}).")
         return
     state.record("save scenario", {"scenario": info.name, "inputs": inputs.key[:12], "with plan": solved is not None,
-                                   "overwrite": bool(ss.get("save_overwrite"))})
+                                   "overwrite": bool(ss.get("save_overwrite")), "shared": info.shared})
     ss.origin = f"scenario '{info.name}'"
     ss.sel_scenario = info.name
     ss.save_overwrite = False
@@ -52,7 +51,7 @@ def _on_load() -> None:
         return
     state.guard("open scenarios")
     try:
-        loaded = state.store().load(name)
+        loaded = state.store().load(name, as_user=state.gate().user)
     except ScenarioError as exc:
         state.flash("error", f"Cannot load '{name}': {exc}.")
         return
@@ -70,7 +69,7 @@ def _on_rename() -> None:
     old, new = ss.get("sel_scenario"), ss.get("rename_to", "")
     state.guard("save scenarios")
     try:
-        info = state.store().rename(old, new)
+        info = state.store().rename(old, new, as_user=state.gate().user)
     except ScenarioError as exc:
         state.flash("error", f"Not renamed: {exc}.")
         return
@@ -87,7 +86,7 @@ def _on_delete() -> None:
     name = ss.get("sel_scenario")
     state.guard("delete scenarios")
     try:
-        state.store().delete(name)
+        state.store().delete(name, as_user=state.gate().user)
     except ScenarioError as exc:
         state.flash("error", f"Not deleted: {exc}.")
         return
@@ -110,6 +109,8 @@ def _list_table(infos) -> pd.DataFrame:
             "nations": h.get("nations_taking_part"),
             "cost (M USD)": h.get("cost_musd"),
             "note": i.note,
+            "owner": i.owner,
+            "shared": "cell" if i.shared else "private",
             "problem": i.problem,
         })
     return pd.DataFrame(rows)
@@ -120,7 +121,7 @@ def render() -> None:
         st.switch_page(PLAN_PAGE)
     state.show_flash()
     st.title("Scenarios")
-    st.caption(f"Saved in `{state.models_dir().name}/`, one folder per scenario, shared by everyone using this server. "
+    st.caption(f"Saved in `{state.models_dir().name}/`, one folder per scenario, each owned by who saved it and shared with the planning cell or private. "
                "Your unsaved work is kept as a draft of this browser session (its address).")
 
     with st.container(border=True, key="save_box"):
@@ -134,10 +135,13 @@ def render() -> None:
         c3, c4 = st.columns([1, 3], vertical_alignment="center")
         c3.button("Save scenario", type="primary", on_click=_on_save, key="save_btn")
         c4.checkbox("Replace a scenario of the same name", key="save_overwrite")
+        if "save_shared" not in ss:
+            ss.save_shared = True
+        c4.checkbox("Share with the planning cell (else only you and administrators see it)", key="save_shared")
         if solved is None:
             st.caption("The current inputs are not solved: they will be saved without a plan (press **Solve** first to keep the plan).")
 
-    infos = state.store().list()
+    infos = state.store().list(as_user=state.gate().user)  # its own and those shared with the cell
     st.subheader(f"Saved scenarios ({len(infos)})")
     if not infos:
         st.info("No saved scenarios yet.")
@@ -163,7 +167,8 @@ def render() -> None:
     if selected is not None and selected.has_plan and not selected.problem:
         import functools
 
-        st.download_button(f"report.pdf of '{selected.name}'", data=functools.partial(saved_report, selected.name),
+        st.download_button(f"report.pdf of '{selected.name}'", data=state.download("download plans", "report.pdf", functools.partial(saved_report, selected.name, state.gate().user),
+                                               {"scenario": selected.name}),
                            file_name=f"report-{selected.name}.pdf", mime="application/pdf", key="dl_saved_report",
                            icon=":material/download:", on_click="ignore", help="The PDF allocation report of this saved scenario's plan")
 

@@ -41,6 +41,7 @@ from optimizer.workbench.inputs import (
 from optimizer.workbench.access import LOCAL_USER
 from optimizer.workbench.audit import AuditTrail
 from optimizer.workbench.gate import Gate
+from optimizer.workbench.offers import SubmissionStore
 from optimizer.workbench.store import ScenarioStore, check_token
 
 log = logging.getLogger("forceplan.app")
@@ -103,6 +104,11 @@ def _trail(path: str) -> AuditTrail:
 
 def trail() -> AuditTrail:
     return _trail(str(audit_dir()))
+
+
+def submissions() -> SubmissionStore:
+    """Nations' submitted offers (``.submissions`` in the scenarios folder)."""
+    return SubmissionStore(models_dir() / ".submissions")
 
 
 def gate() -> Gate:
@@ -170,15 +176,25 @@ def record(action: str, what: dict | None = None) -> None:
 
 
 def download(permission: str, file: str, produce, what: dict | None = None):
-    """A download button's ``data``: built when clicked, after checking ``permission``, and recorded."""
+    """A download button's ``data``: built when clicked, after checking ``permission``, and recorded.
+
+    Streamlit runs the callable in a thread of its own, without the session, so the
+    session's gate (who is asking) is taken now, while the page is drawn."""
+    session_gate = gate()
 
     def data():
-        guard(permission)
+        session_gate.allow(permission)
         out = produce() if callable(produce) else produce
-        record("download", {"file": file, **(what or {})})
+        session_gate.record("download", {"file": file, **(what or {})})
         return out
 
     return data
+
+
+def attributed(plan: dict, inputs_key: str, planned_by: str) -> dict:
+    """A plan as handed out by the workbench: its source names who planned it (``planned_by``: the
+    signed-in user's label) and from which inputs (their SHA-256), for plan.json and the report's first page."""
+    return {**plan, "source": {**(plan.get("source") or {}), "planned_by": planned_by, "inputs_sha256": inputs_key}}
 
 
 def change_inputs(new: Inputs, action: str = "input change", what: dict | None = None) -> None:
@@ -213,7 +229,7 @@ def init_session() -> None:
         restored = None
         if token:
             try:
-                restored = store().load_draft(token)
+                restored = store().load_draft(token, owner=gate().user.id)
             except Exception:  # noqa: BLE001 - an unreadable draft: start afresh
                 log.exception("cannot restore draft")
         ss.editor_gen = 0
@@ -229,6 +245,8 @@ def init_session() -> None:
             ss.restored = True
             flash("info", "Restored this session's unsaved draft.")
         else:
+            if token and store().has_draft(token):  # another user's draft (or an unreadable one): never written over
+                token = None
             token = token or secrets.token_urlsafe(16)
             imported = default_import()
             if imported.rejected:
@@ -347,7 +365,7 @@ def autosave() -> None:
         if default is not None and inputs.key == default.key:  # untouched: nothing worth a draft yet
             return
     try:
-        store().save_draft(ss.token, inputs, solved, origin=ss.get("origin", ""))
+        store().save_draft(ss.token, inputs, solved, origin=ss.get("origin", ""), owner=gate().user.id)
         ss.autosaved = marker
     except Exception:  # noqa: BLE001 - never break the page for a draft
         log.exception("autosave failed")

@@ -47,9 +47,10 @@ class AppServer:
     """``streamlit run app.py`` in a subprocess (its own process group), with a log file."""
 
     def __init__(self, models_dir: Path, log_path: Path, *, workers: int = 1, env: dict | None = None,
-                 address: str | None = "127.0.0.1"):
+                 address: str | None = "127.0.0.1", args: tuple[str, ...] = ()):
         self.port = free_port()
         self.address = address  # None: as .streamlit/config.toml says
+        self.args = tuple(args)  # more of streamlit run's options (e.g. --secrets.files)
         self.url = f"http://127.0.0.1:{self.port}/"
         self.models_dir = Path(models_dir)
         self.log_path = Path(log_path)
@@ -69,7 +70,7 @@ class AppServer:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             *(("--server.address", self.address) if self.address else ()),
+             *(("--server.address", self.address) if self.address else ()), *self.args,
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )

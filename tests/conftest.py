@@ -87,3 +87,18 @@ def units_of(plan: dict) -> dict[tuple[str, str, str], int]:
 
 def load_json(path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright, one per test module (the browser tests skip without it)."""
+    from playwright.sync_api import sync_playwright
+
+    from devtools.browser import launch
+
+    with sync_playwright() as pw:
+        b = launch(pw)
+        try:
+            yield b
+        finally:
+            b.close()

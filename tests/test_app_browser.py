@@ -41,7 +41,6 @@ from devtools.browser import (
     goto_page,
     health,
     inputs_key,
-    launch,
     metric_values,
     open_workbench,
     process_tree_rss,
@@ -71,18 +70,6 @@ def server(tmp_path_factory):
         yield srv
     finally:
         srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch(pw)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def shot(page, name: str) -> None:

@@ -53,6 +53,9 @@ def title_page(s: Story, f: Facts, included: list[str] = (), compact_contents: b
         ("Date planned", date_text(f) or "not recorded"),
         ("Workbook", f.source.get("workbook") or "not recorded"),
         ("Workbook SHA-256", Paragraph(f'<font name="{MONO}" size="8">{para_text(sha)}</font>', st["body"])),
+        *([("Planned by", f.source["planned_by"])] if f.source.get("planned_by") else []),  # set by the workbench: who, signed in
+        *([("Inputs SHA-256", Paragraph(f'<font name="{MONO}" size="8">{para_text(f.source["inputs_sha256"])}</font>', st["body"]))]
+          if f.source.get("inputs_sha256") else []),  # the workbench's inputs (edited since the workbook was read)
         ("Plan status", f"{f.status}" + ("" if f.status == "optimal" else " (not proven: do not sign off as optimal)" if f.status == "unverified"
                                           else " (a better plan may exist)")),
         ("Certificate", certificate_words((f.solver or {}).get("certificate"))),

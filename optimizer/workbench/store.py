@@ -52,6 +52,7 @@ from pathlib import Path
 from optimizer import __version__
 from optimizer.atomic import fsync_dir, is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
 from optimizer.atomic import rename as atomic_rename  # os.rename with the fault hook's rename points
+from optimizer.workbench.access import Role, User
 from optimizer.workbench.inputs import Inputs, Upgrader, upgrade_payload, write_inputs_workbook
 from optimizer.workbench.jobs import SolvedPlan
 
@@ -132,6 +133,16 @@ class ScenarioInfo:
     note: str = ""
     headline: dict = dataclasses.field(default_factory=dict)
     problem: str = ""  # why it cannot be loaded, if it cannot
+    owner: str = "local"  # the user who saved it (scenarios from before owners: the local user's)
+    shared: bool = True  # readable by the whole planning cell, or by its owner (and administrators) only
+
+    def readable_by(self, user: User | None) -> bool:
+        """Shared, or the user's own; administrators read all; ``None`` (the command line, tests) reads all."""
+        return user is None or user.role is Role.ADMIN or self.shared or self.owner == user.id
+
+    def changeable_by(self, user: User | None) -> bool:
+        """Overwritten, renamed or deleted by its owner or an administrator only."""
+        return user is None or user.role is Role.ADMIN or self.owner == user.id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,7 +240,8 @@ class ScenarioStore:
                     shutil.rmtree(entry.path, ignore_errors=True)
 
     # -- listing
-    def list(self) -> list[ScenarioInfo]:
+    def list(self, *, as_user: User | None = None) -> list[ScenarioInfo]:
+        """The scenarios ``as_user`` may read (all when None)."""
         if not self.root.is_dir():
             return []
         self._recover_if_needed()
@@ -239,7 +251,9 @@ class ScenarioStore:
                 continue
             if not (entry / "scenario.json").is_file():
                 continue
-            out.append(self.info(entry.name))
+            info = self.info(entry.name)
+            if info.readable_by(as_user):
+                out.append(info)
         return out
 
     def names(self) -> list[str]:
@@ -265,6 +279,8 @@ class ScenarioStore:
             scenario_name=str(meta.get("scenario_name", "")),
             note=str(meta.get("note", "")),
             headline=meta.get("headline") if isinstance(meta.get("headline"), dict) else {},
+            owner=str(meta.get("owner", "local")),
+            shared=bool(meta.get("shared", True)),
         )
 
     @staticmethod
@@ -278,14 +294,23 @@ class ScenarioStore:
             raise ScenarioError(str(exc)) from None
 
     # -- save / load
-    def save(self, name: str, inputs: Inputs, solved: SolvedPlan | None = None, *, overwrite: bool = False, note: str = "") -> ScenarioInfo:
-        """Save ``inputs`` (and ``solved`` when it is the plan of exactly these inputs)."""
+    def _refuse_change(self, folder: Path, as_user: User | None) -> None:
+        info = self.info(folder.name)
+        if not info.changeable_by(as_user):
+            raise ScenarioError(f"scenario '{folder.name}' is {info.owner}'s: only its owner or an administrator may change it")
+
+    def save(self, name: str, inputs: Inputs, solved: SolvedPlan | None = None, *, overwrite: bool = False, note: str = "",
+             as_user: User | None = None, shared: bool = True) -> ScenarioInfo:
+        """Save ``inputs`` (and ``solved`` when it is the plan of exactly these inputs), owned by
+        ``as_user`` (the local user when None), shared with the cell or private."""
         folder = self._folder(name)
         name = folder.name
         if solved is not None and solved.key != inputs.key:
             solved = None
         if not overwrite and self._existing(name) is not None:
             raise ScenarioError(f"a scenario named '{self._existing(name).name}' exists already")
+        if self._existing(name) is not None:
+            self._refuse_change(self._existing(name), as_user)
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".tmp-{process_tag()}-{uuid.uuid4().hex}"
         tmp.mkdir()
@@ -298,6 +323,8 @@ class ScenarioStore:
                 "inputs_sha256": inputs.key,
                 "scenario_name": inputs.scenario.get("name") or "",
                 "note": note[:2000],
+                "owner": as_user.id if as_user is not None else "local",
+                "shared": bool(shared),
                 "headline": headline_summary(solved.plan if solved else None),
                 "files": ["inputs.json", "workbook.xlsx"] + (["plan.json", "plan.xlsx"] if solved else []),
             }
@@ -315,6 +342,8 @@ class ScenarioStore:
                 trash = None
                 if existing is not None and not overwrite:
                     raise ScenarioError(f"a scenario named '{existing.name}' exists already")
+                if existing is not None:
+                    self._refuse_change(existing, as_user)
                 with signals_held():  # Ctrl-C waits for the swap: never a scenario set aside by a live process
                     if existing is not None:
                         replaced = self.root / f".replaced-{uuid.uuid4().hex}-{existing.name}"
@@ -336,12 +365,13 @@ class ScenarioStore:
             raise
         return self.info(name)
 
-    def load(self, name: str) -> LoadedScenario:
+    def load(self, name: str, *, as_user: User | None = None) -> LoadedScenario:
         """The scenario ``name``, upgraded in memory if it was saved by an older version;
-        nothing in its folder is written."""
+        nothing in its folder is written.  Another user's private scenario is, to ``as_user``,
+        a scenario that does not exist."""
         self._recover_if_needed()
         folder = self._existing(check_name(name))
-        if folder is None:
+        if folder is None or not self.info(folder.name).readable_by(as_user):
             raise ScenarioError(f"no scenario named '{name}'")
         try:
             meta = self._check_meta(_read_json(folder / "scenario.json"))
@@ -363,13 +393,14 @@ class ScenarioStore:
             raise ScenarioError(f"cannot read scenario '{name}': {exc.strerror or exc}") from None
         return LoadedScenario(self.info(folder.name), inputs, solved, tuple(warnings))
 
-    def rename(self, old: str, new: str) -> ScenarioInfo:
+    def rename(self, old: str, new: str, *, as_user: User | None = None) -> ScenarioInfo:
         new_folder = self._folder(new)
         with self._locked():
             self._recover()
             src = self._existing(check_name(old))
-            if src is None:
+            if src is None or not self.info(src.name).readable_by(as_user):
                 raise ScenarioError(f"no scenario named '{old}'")
+            self._refuse_change(src, as_user)
             clash = self._existing(new_folder.name)
             if clash is not None and clash != src:
                 raise ScenarioError(f"a scenario named '{clash.name}' exists already")
@@ -377,12 +408,13 @@ class ScenarioStore:
             fsync_dir(self.root)
         return self.info(new_folder.name)
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, as_user: User | None = None) -> None:
         with self._locked():
             self._recover()
             src = self._existing(check_name(name))
-            if src is None:
+            if src is None or not self.info(src.name).readable_by(as_user):
                 raise ScenarioError(f"no scenario named '{name}'")
+            self._refuse_change(src, as_user)
             trash = self.root / f".trash-{uuid.uuid4().hex}"
             atomic_rename(src, trash)
             fsync_dir(self.root)
@@ -394,11 +426,13 @@ class ScenarioStore:
             raise ScenarioError("invalid session token")
         return self.root / ".drafts" / f"{token}.json"
 
-    def save_draft(self, token: str, inputs: Inputs, solved: SolvedPlan | None = None, *, origin: str = "") -> None:
+    def save_draft(self, token: str, inputs: Inputs, solved: SolvedPlan | None = None, *, origin: str = "",
+                   owner: str = "local") -> None:
         """Keep a session's inputs, and the plan it shows (which may be the plan of
-        earlier inputs, shown as stale), under its token."""
+        earlier inputs, shown as stale), under its token, for its ``owner`` (the user's id)."""
         payload = {
             "format": DRAFT_FORMAT,
+            "owner": owner,
             "format_version": DRAFT_FORMAT_VERSION,
             "saved_at": _now(),
             "origin": origin,
@@ -411,9 +445,13 @@ class ScenarioStore:
             payload["plan_xlsx_b64"] = base64.b64encode(solved.xlsx).decode("ascii") if solved.xlsx else None
         write_text_atomic(self._draft_path(token), json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
-    def load_draft(self, token: str) -> tuple[Inputs, SolvedPlan | None, str] | None:
-        """The draft of a session: (inputs, plan or None, origin); None if there is none or
-        it is unusable.  The plan's ``key`` says which inputs it is the plan of."""
+    def has_draft(self, token: str) -> bool:
+        return self._draft_path(token).is_file()
+
+    def load_draft(self, token: str, *, owner: str = "local") -> tuple[Inputs, SolvedPlan | None, str] | None:
+        """The draft of a session: (inputs, plan or None, origin); None if there is none, it is
+        unusable or it is not ``owner``'s (a token copied from another user's address opens
+        nothing).  The plan's ``key`` says which inputs it is the plan of."""
         path = self._draft_path(token)
         if not path.is_file():
             return None
@@ -422,6 +460,8 @@ class ScenarioStore:
             if not isinstance(payload, dict) or payload.get("format") != DRAFT_FORMAT:
                 return None
             if not isinstance(payload.get("format_version"), int) or payload["format_version"] > DRAFT_FORMAT_VERSION:
+                return None
+            if payload.get("owner", "local") != owner:  # drafts from before owners were the local user's
                 return None
             inputs, _ = Inputs.from_json(payload.get("inputs"))
         except (ScenarioError, ValueError, OSError):

@@ -248,3 +248,29 @@ def certificate_notice(plan: dict) -> tuple[str, str]:
         return "caption", f":material/verified: **Certificate:** {words}"
     return "warning", f"**Certificate:** {words}"
 
+
+
+# --------------------------------------------------------------------------- a nation's own view (liaisons)
+
+#: What of a plan a nation's liaison sees: the coalition's totals and what is still short, and the rows of its
+#: own nation — an allow-list, so a table added to plan.json later stays hidden until it is added here.
+COALITION_KEYS = ("status", "shortfall_score", "totals", "targets", "shortfall_by_priority", "requirements", "sectors", "timeline")
+OWN_ROW_KEYS = ("allocations", "nations", "leads", "pledges")
+SCENARIO_KEYS = ("name", "force_target", "land_target", "sea_target", "air_target", "periods", "period_months", "start_month",
+                 "classification")
+
+
+def nation_view(plan: dict, nation: str) -> dict:
+    """The plan as ``nation``'s liaison may see it: the coalition's figures (status, score, totals by domain and
+    period, targets, lines still short) and its own rows; no other nation's name, units, pledges or figures
+    (a lead is kept only where the nation leads; the warnings, which may name nations, are left out)."""
+    view: dict = {"nation": nation}
+    for key in COALITION_KEYS:
+        if key in plan:
+            view[key] = plan[key]
+    view["scenario"] = {k: v for k, v in (plan.get("scenario") or {}).items() if k in SCENARIO_KEYS}
+    for key in OWN_ROW_KEYS:
+        view[key] = [r for r in plan.get(key) or [] if r.get("nation") == nation]
+    solver = plan.get("solver") or {}
+    view["solver"] = {k: solver[k] for k in ("status", "gap", "stage1_proven") if k in solver}
+    return view
