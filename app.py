@@ -31,13 +31,19 @@ else:
     pages = [
         st.Page("app_pages/plan.py", title="Plan", icon=":material/insights:", default=True),
         st.Page("app_pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
-        st.Page("app_pages/inputs.py", title="Inputs", icon=":material/table_edit:", url_path="inputs"),
+    ]
+    if user.can("edit inputs"):
+        pages.append(st.Page("app_pages/inputs.py", title="Inputs", icon=":material/table_edit:", url_path="inputs"))
+    pages += [
         st.Page("app_pages/scenarios.py", title="Scenarios", icon=":material/folder_open:", url_path="scenarios"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-        st.Page("app_pages/why_gaps.py", title="Why the gaps", icon=":material/troubleshoot:", url_path="why-the-gaps"),
-        st.Page("app_pages/stress.py", title="Withdrawal stress", icon=":material/person_remove:", url_path="stress"),
-        st.Page("app_pages/frontiers.py", title="Frontiers", icon=":material/stacked_bar_chart:", url_path="frontiers"),
     ]
+    if user.can("analyse"):
+        pages += [
+            st.Page("app_pages/why_gaps.py", title="Why the gaps", icon=":material/troubleshoot:", url_path="why-the-gaps"),
+            st.Page("app_pages/stress.py", title="Withdrawal stress", icon=":material/person_remove:", url_path="stress"),
+            st.Page("app_pages/frontiers.py", title="Frontiers", icon=":material/stacked_bar_chart:", url_path="frontiers"),
+        ]
     if user.can("review offers"):
         pages.append(st.Page("app_pages/submissions.py", title="Submissions", icon=":material/inbox:", url_path="submissions"))
     if user.can("read audit"):
@@ -51,3 +57,5 @@ except Exception:  # a page failed: log it, keep the sidebar; Streamlit's rerun/
 if user.can("edit inputs"):
     sidebar.render()  # after the page, so it reflects this run's edits
     state.autosave()
+elif user.can("see plans"):  # a viewer: how far the plan is, no controls
+    sidebar.render_readonly()

@@ -23,8 +23,9 @@ from app_pages import state
 from optimizer.workbench.access import LOCAL_USER, AccessDenied, Role, RoleError, User, load_policy, user_from_claims
 
 ss = st.session_state
-#: Roles whose pages this version serves; the others are refused at sign-in until theirs exist (fail closed).
-SERVED_ROLES = (Role.ADMIN, Role.PLANNER, Role.LIAISON)
+#: Roles the workbench has pages for; any other is refused at sign-in (fail closed, should a role be added to
+#: optimizer.workbench.access before its pages).
+SERVED_ROLES = (Role.ADMIN, Role.PLANNER, Role.VIEWER, Role.LIAISON)
 
 
 def auth_configured() -> bool:
@@ -80,8 +81,7 @@ def _signed_in_user() -> User:
     except AccessDenied as exc:
         user, message = None, str(exc)
     if user is not None and user.role not in SERVED_ROLES:
-        message = (f"Signed in as {user.label}. This version of the workbench serves planners, administrators and "
-                   "nations' liaisons; the viewer's pages come next.")
+        message = f"Signed in as {user.label}: this role has no pages in this workbench."
         denied_as = user
         user = None
     else:
@@ -103,8 +103,14 @@ def current_user() -> User:
     if ss.get("user") != user:
         ss.user = user
         if user.signed_in:
-            state.trail().record(user.id, user.role.value, "sign-in", {"name": user.name})
+            # each browser session of a signed-in user (the first after signing in, and every reload: the cookie signs it in)
+            state.trail().record(user.id, user.role.value, "session opened", {"name": user.name})
     return user
+
+
+def _sign_out() -> None:
+    state.gate().record("sign-out")
+    st.logout()
 
 
 def banner(user: User) -> None:
@@ -112,7 +118,7 @@ def banner(user: User) -> None:
     if user.signed_in:
         with st.sidebar:
             st.caption(f":material/account_circle: {user.label}")
-            st.button("Sign out", on_click=st.logout, key="sign_out")
+            st.button("Sign out", on_click=_sign_out, key="sign_out")
     else:
         st.sidebar.warning("Unprotected: no sign-in is configured. This workbench serves this machine only "
                            "(127.0.0.1); anyone using it can read and change every nation's pledges.",

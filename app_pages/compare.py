@@ -41,6 +41,7 @@ def _plan_of(name: str, infos: dict) -> tuple[dict | None, str | None]:
 def _solve_missing(names: list[str], infos: dict) -> None:
     from optimizer.workbench.inputs import Inputs
 
+    state.guard("solve", "solve", {"scenarios": [n for n in names if n != CURRENT]})
     for name in names:
         if name == CURRENT:
             state.on_solve()
@@ -119,7 +120,8 @@ def render() -> None:
     elif missing:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
         c1.warning("Not solved: " + ", ".join(f"'{md(m)}'" for m in missing) + ". They are left out until solved.")
-        c2.button("Solve them", on_click=_solve_missing, args=(missing, infos), key="cmp_solve")
+        if state.gate().can("solve"):
+            c2.button("Solve them", on_click=_solve_missing, args=(missing, infos), key="cmp_solve")
     if len(plans) < 2:
         return
 

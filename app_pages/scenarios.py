@@ -56,7 +56,7 @@ def _on_load() -> None:
         state.flash("error", f"Cannot load '{name}': {exc}.")
         return
     state.set_inputs(loaded.inputs, origin=f"scenario '{loaded.info.name}'", action="load scenario",
-                     what={"scenario": loaded.info.name})
+                     what={"scenario": loaded.info.name}, permission="open scenarios")
     if loaded.solved is not None:
         state.service().remember(loaded.solved)
     for w in loaded.warnings:
@@ -124,6 +124,13 @@ def render() -> None:
     st.caption(f"Saved in `{state.models_dir().name}/`, one folder per scenario, each owned by who saved it and shared with the planning cell or private. "
                "Your unsaved work is kept as a draft of this browser session (its address).")
 
+    can_change = state.gate().can("save scenarios")  # viewers open scenarios and read their plans, nothing more
+    if can_change:
+        _save_box()
+    _list_and_actions(can_change)
+
+
+def _save_box() -> None:
     with st.container(border=True, key="save_box"):
         st.markdown("**Save the current inputs, switches and plan**")
         if "save_name" not in ss:
@@ -141,6 +148,9 @@ def render() -> None:
         if solved is None:
             st.caption("The current inputs are not solved: they will be saved without a plan (press **Solve** first to keep the plan).")
 
+
+
+def _list_and_actions(can_change: bool) -> None:
     infos = state.store().list(as_user=state.gate().user)  # its own and those shared with the cell
     st.subheader(f"Saved scenarios ({len(infos)})")
     if not infos:
@@ -158,11 +168,12 @@ def render() -> None:
         c1.selectbox("Scenario", names, key="sel_scenario")
         c2.button("Load", type="primary", on_click=_on_load, key="load_btn", width="stretch",
                   help="Replace the current inputs with this scenario's (and show its plan)")
-        c3.text_input("New name", key="rename_to", max_chars=64)
-        c4.button("Rename", on_click=_on_rename, key="rename_btn", width="stretch")
-        with st.popover("Delete…", icon=":material/delete:"):
-            st.write(f"Delete '{md(ss.sel_scenario)}' for everyone? This cannot be undone.")
-            st.button("Delete", on_click=_on_delete, key="delete_btn", type="primary")
+        if can_change:  # renaming and deleting are the owner's (the store checks that too)
+            c3.text_input("New name", key="rename_to", max_chars=64)
+            c4.button("Rename", on_click=_on_rename, key="rename_btn", width="stretch")
+            with st.popover("Delete…", icon=":material/delete:"):
+                st.write(f"Delete '{md(ss.sel_scenario)}' for everyone? This cannot be undone.")
+                st.button("Delete", on_click=_on_delete, key="delete_btn", type="primary")
     selected = next((i for i in infos if i.name == ss.sel_scenario), None)
     if selected is not None and selected.has_plan and not selected.problem:
         import functools

@@ -144,6 +144,15 @@ def _last_status() -> None:
                 st.caption("engine: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
 
 
+def render_readonly() -> None:
+    """The sidebar of a user who may not edit (a viewer): the progress of the plan being computed, no controls."""
+    with st.sidebar:
+        if state.ss.get("watch") is not None:
+            _progress()
+        else:
+            _last_status()
+
+
 def wait_briefly() -> None:
     """Right after a solve is submitted, wait a little for it before the page is drawn,
     so a quick solve shows its plan in this very run.  Progress shows in the sidebar;

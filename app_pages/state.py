@@ -205,13 +205,14 @@ def change_inputs(new: Inputs, action: str = "input change", what: dict | None =
     ss.inputs = new
 
 
-def set_inputs(inputs: Inputs, origin: str | None = None, *, action: str | None = None, what: dict | None = None) -> None:
+def set_inputs(inputs: Inputs, origin: str | None = None, *, action: str | None = None, what: dict | None = None,
+               permission: str = "edit inputs") -> None:
     """Replace the session's inputs (from a callback or before any widget is drawn):
     parameter widgets take the new values, table editors start afresh.  With ``action``
     (an import, a reset, a scenario opened) the user's right to it is checked and it is recorded."""
     if action is not None:
         changes = input_changes(ss.inputs, inputs) if "inputs" in ss else []
-        guard("edit inputs", action, {**(what or {}), "changes": changes, "inputs": inputs.key[:12]})
+        guard(permission, action, {**(what or {}), "changes": changes, "inputs": inputs.key[:12]})
     ss.inputs = inputs
     if origin is not None:
         ss.origin = origin

@@ -37,15 +37,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def measure(path: Path, changes: int, time_limit: float | None, seed: int = 0) -> list[dict]:
-    from optimizer.data import build_planning_data
-    from optimizer.pipeline import plan_data
+def whatif_states(path: Path, changes: int, time_limit: float | None, seed: int = 0):
+    """(what changed, the raw tables after it) for the first plan and each of ``changes`` what-ifs in turn:
+    a pledge changed by ±1–2 units and a scenario switch flipped, alternately (seeded)."""
     from optimizer.reader import read_tables
     from optimizer.schema import SWITCHES
 
     raw = read_tables(path, (f"time_limit_s={time_limit:g}",) if time_limit else ())
     rng = random.Random(seed)
-    rows = []
     for i in range(changes + 1):
         change = "first plan"
         if i and i % 2 == 0:
@@ -58,6 +57,15 @@ def measure(path: Path, changes: int, time_limit: float | None, seed: int = 0) -
             pledges.loc[pledges.index[row], "max_units"] = max(0, int(pledges["max_units"].iloc[row]) + rng.choice((-2, -1, 1, 2)))
             raw = replace(raw, tables={**raw.tables, "Pledges": pledges})
             change = f"{pledges['nation'].iloc[row]} {pledges['unit_type'].iloc[row]} → {pledges['max_units'].iloc[row]}"
+        yield change, raw
+
+
+def measure(path: Path, changes: int, time_limit: float | None, seed: int = 0) -> list[dict]:
+    from optimizer.data import build_planning_data
+    from optimizer.pipeline import plan_data
+
+    rows = []
+    for change, raw in whatif_states(path, changes, time_limit, seed):
         t0 = time.perf_counter()
         data = build_planning_data(raw)
         t1 = time.perf_counter()

@@ -218,9 +218,12 @@ def click_solve(page) -> None:
 
 
 def open_workbench(page, url: str, timeout_ms: int = 180_000) -> None:
-    """Open the workbench at ``url`` and wait for its first plan's headline, the app settled."""
+    """Open the workbench at ``url`` and wait for its first plan's headline figures, the app settled.
+
+    The figures themselves, not their container: the container can be drawn a moment before
+    them when the solve's fragment reruns the page (seen once in the full suite, a loaded machine)."""
     page.goto(url)
-    page.wait_for_selector(".st-key-headline", timeout=timeout_ms)
+    page.wait_for_selector(".st-key-headline [data-testid=stMetricValue]", timeout=timeout_ms)
     settle(page)
 
 

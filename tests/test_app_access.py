@@ -91,7 +91,7 @@ def test_a_planner_signs_in_and_is_recorded_by_name(folders):
     at.toggle(key="p_us_backstop").set_value(True).run()
     records = trail(folders).records()
     assert [(r["user"], r["role"], r["action"]) for r in records] == [
-        ("anna.berg@mod.example", "planner", "sign-in"), ("anna.berg@mod.example", "planner", "input change")]
+        ("anna.berg@mod.example", "planner", "session opened"), ("anna.berg@mod.example", "planner", "input change")]
     with pytest.raises(ValueError, match="Could not find a navigation page"):  # not an administrator: no such page
         at.switch_page("app_pages/audit.py")
 
@@ -102,14 +102,6 @@ def test_a_user_without_a_role_is_refused_and_the_refusal_recorded(folders):
     assert not at.metric and [b.label for b in at.button] == ["Sign out"]
     (record,) = trail(folders).records()
     assert (record["user"], record["action"], record["what"]["permission"]) == ("stranger@example.org", "denied", "sign in")
-
-
-@pytest.mark.parametrize("role", ["viewer"])
-def test_roles_without_their_pages_yet_are_refused_not_shown_everything(folders, role):
-    at = signed_in({"email": "someone@mod.example", "forceplan_roles": role}).run()
-    assert "the viewer's pages come next" in texts(at.error)
-    assert not at.metric and not at.dataframe and not at.sidebar.toggle
-    assert trail(folders).records()[-1]["action"] == "denied"
 
 
 def test_a_roles_file_grants_the_role_when_the_token_does_not(folders, monkeypatch):
@@ -277,5 +269,47 @@ def test_the_report_names_who_planned_it_from_which_inputs():
     plain = PdfReader(io.BytesIO(report_bytes(plan))).pages[0].extract_text()
     assert "Planned by" not in plain  # the command line's plan names its workbook only
     signed = {**plan, "source": {**plan["source"], "planned_by": "Anna Berg (planner)", "inputs_sha256": "ab" * 32}}
-    first = PdfReader(io.BytesIO(report_bytes(signed))).pages[0].extract_text()
+    pages = PdfReader(io.BytesIO(report_bytes(signed))).pages
+    first = pages[0].extract_text()
     assert "Planned by" in first and "Anna Berg (planner)" in first and "ab" * 16 in first.replace("\n", "")
+    method = next(t for t in (p.extract_text() for p in pages) if "Provenance" in t and "Planned by" in t)  # the method section
+    assert "Anna Berg (planner)" in method and "ab" * 16 in method.replace("\n", "")
+
+
+VIEWER = {"email": "vera.lind@mod.example", "name": "Vera Lind", "forceplan_roles": "viewer"}
+
+
+def test_a_viewer_reads_plans_and_shared_scenarios_and_changes_nothing(folders, one_period):
+    from optimizer.workbench.access import RolePolicy, user_from_claims
+    from optimizer.workbench.store import ScenarioStore
+
+    inputs = inputs_from_workbook(DEFAULT_WORKBOOK).inputs
+    store = ScenarioStore(folders / "models")
+    anna = user_from_claims(PLANNER, RolePolicy())
+    store.save("cell baseline", inputs, as_user=anna, shared=True)
+    store.save("anna draft", inputs.with_parameter("force_target", 20000), as_user=anna, shared=False)
+    at = settle(signed_in(VIEWER))
+    assert at.title[0].value.startswith("Plan") and len(at.metric) == 8  # the plan, whole
+    assert "Vera Lind (viewer)" in texts(at.sidebar.caption)
+    assert not at.sidebar.toggle and not at.sidebar.number_input and [b.label for b in at.sidebar.button] == ["Sign out"]
+    for script in ("inputs.py", "why_gaps.py", "stress.py", "frontiers.py", "submissions.py", "audit.py", "my_offer.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"app_pages/{script}")
+    at.switch_page("app_pages/scenarios.py").run()
+    assert [k for k in ("save_btn", "rename_btn", "delete_btn") if any(b.key == k for b in at.button)] == []
+    assert at.selectbox(key="sel_scenario").options == ["cell baseline"]  # a planner's private scenario is not there
+    at.button(key="load_btn").click().run()
+    assert not at.exception
+    records = [(r["user"], r["action"]) for r in trail(folders).records()]
+    assert records == [("vera.lind@mod.example", "session opened"), ("vera.lind@mod.example", "load scenario")]
+
+
+def test_the_audit_page_says_when_the_trail_was_tampered_with(folders):
+    at = settle(AppTest.from_file(APP, default_timeout=TIMEOUT))
+    at.toggle(key="p_un_mandate").set_value(True).run()
+    at.toggle(key="p_us_backstop").set_value(True).run()
+    path = trail(folders).path
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(lines[1], encoding="utf-8")  # the first record deleted
+    at.switch_page("app_pages/audit.py").run()
+    assert "tampered with or damaged" in texts(at.error) and "line 1" in texts(at.error)

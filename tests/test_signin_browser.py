@@ -17,6 +17,8 @@ import json
 import os
 import re
 
+import openpyxl
+
 import pytest
 
 from devtools.browser import ROOT, AppServer, browser_missing, clear_dir, settle
@@ -33,6 +35,8 @@ pytestmark = pytest.mark.skipif(missing is not None, reason=missing or "")
 USERS = {
     "anna": {"email": "anna.berg@mod.example", "name": "Anna Berg", "forceplan_roles": ["planner"]},
     "jean": {"email": "jean.martin@defense.example", "name": "Jean Martin", "forceplan_roles": ["liaison:France"]},
+    "vera": {"email": "vera.lind@mod.example", "name": "Vera Lind", "forceplan_roles": ["viewer"]},
+    "olga": {"email": "olga.admin@mod.example", "name": "Olga Admin", "forceplan_roles": ["admin"]},
     "guest": {"email": "guest@example.org", "name": "Guest"},
 }
 
@@ -106,7 +110,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_signed_in_roles_in_a_real_browser(server, browser):
+def test_signed_in_roles_in_a_real_browser(server, browser, tmp_path):
     # a visitor sees the sign-in and nothing else
     context = browser.new_context()
     visitor = context.new_page()
@@ -155,9 +159,44 @@ def test_signed_in_roles_in_a_real_browser(server, browser):
     settle(jean)
     attempts["the planner's draft token"] = other_nations_in(jean.content(), "France")
     attempts["everything the server sent"] = other_nations_sent(frames, "France")
+
+    # its one download holds its own rows only; an upload holding another nation's row is refused and recorded
+    jean.goto(server.url)
+    jean.get_by_text("Offer of France").wait_for()
+    settle(jean)
+    with jean.expect_download() as download:
+        jean.get_by_role("button", name="Download my offer (.xlsx)").click()
+    saved = tmp_path / "downloaded.xlsx"
+    download.value.save_as(saved)
+    book = openpyxl.load_workbook(saved)
+    assert book.sheetnames == ["Nations", "Pledges", "Caveats"]
+    attempts["its offer's workbook"] = sorted({str(row[0]) for ws in book for row in ws.iter_rows(min_row=2, values_only=True)
+                                               if row[0] is not None} - {"France"})
+    book["Pledges"].append(["Germany", "Frigate", 0])
+    crafted = tmp_path / "offer-France.xlsx"
+    book.save(crafted)
+    jean.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(crafted))
+    jean.get_by_text("was not taken").wait_for()
+    assert "'Germany' is not 'France'" in jean.content()
     assert len(frames) > 20 and "Multinational battlegroup" in "".join(
         f.decode("utf-8", "ignore") if isinstance(f, bytes) else f for f in frames)  # France's own rows did arrive
     assert attempts == {k: [] for k in attempts}, attempts
+
+    # a viewer reads the plan, with no control and no Inputs page
+    vera = sign_in(browser, server, "vera")
+    vera.get_by_text("Vera Lind (viewer)").wait_for()
+    vera.locator(".st-key-headline").wait_for(timeout=180_000)
+    settle(vera)
+    assert vera.get_by_role("link", name="Inputs").count() == 0 and vera.get_by_role("button", name="Solve").count() == 0
+    shot(vera, "05_viewer")
+
+    # an administrator reads the audit trail, every record so far verified
+    olga = sign_in(browser, server, "olga")
+    olga.get_by_text("Olga Admin (admin)").wait_for()
+    olga.get_by_role("link", name="Audit").click()
+    olga.get_by_text("none removed or altered").wait_for()
+    settle(olga)
+    shot(olga, "06_admin_audit")
 
     # a user the provider knows but the workbench gives no role is refused
     guest = sign_in(browser, server, "guest")
@@ -165,11 +204,18 @@ def test_signed_in_roles_in_a_real_browser(server, browser):
     assert other_nations_in(guest.content(), "") == []
     shot(guest, "04_refused")
 
+    planner.get_by_role("button", name="Sign out").click()  # signing out is recorded and ends the session
+    planner.get_by_role("button", name="End session").click()  # at the provider (RP-initiated logout)
+    planner.get_by_role("button", name="Sign in").wait_for()
+
     records = AuditTrail(server.models_dir / ".audit").records()
-    signed = [(r["user"], r["action"]) for r in records if r["action"] in ("sign-in", "denied")]
-    assert ("anna.berg@mod.example", "sign-in") in signed and ("jean.martin@defense.example", "sign-in") in signed
+    assert ("anna.berg@mod.example", "sign-out") in [(r["user"], r["action"]) for r in records]
+    signed = [(r["user"], r["action"]) for r in records if r["action"] in ("session opened", "denied")]
+    assert ("anna.berg@mod.example", "session opened") in signed and ("jean.martin@defense.example", "session opened") in signed
     assert ("guest@example.org", "denied") in signed
+    assert any(r["user"] == "jean.martin@defense.example" and r["action"] == "denied" and "Germany" in r["what"]["reason"]
+               for r in records)  # the crafted upload
     downloads = [(r["user"], r["what"]["file"]) for r in records if r["action"] == "download"]
-    assert downloads == [("anna.berg@mod.example", "plan.json")]
+    assert downloads == [("anna.berg@mod.example", "plan.json"), ("jean.martin@defense.example", "own offer workbook")]
     assert AuditTrail(server.models_dir / ".audit").verify() == []
     (ARTIFACTS / "attempts.json").write_text(json.dumps(attempts, indent=1), encoding="utf-8")

@@ -413,6 +413,12 @@ def method(s: Story, f: Facts, numbers: dict[str, int]) -> None:
         ("forceplan version", f.source.get("forceplan_version") or "not recorded"),
     ]
     s.add(kv_table(rows, widths=(190, 309)))
+    s.h2("Provenance")
+    s.add(kv_table([
+        ("Planned by", f.source.get("planned_by") or "not recorded (planned with the command line)"),
+        ("From the workbook", f"{f.source.get('workbook') or 'not recorded'} (SHA-256 {f.source.get('sha256') or 'not recorded'})"),
+        ("Inputs as planned (SHA-256)", f.source.get("inputs_sha256") or "the workbook's, unchanged"),
+    ], widths=(190, 309)))
     if f.warnings:
         s.h2("Warnings from the workbook")
         for w in f.warnings:

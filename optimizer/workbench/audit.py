@@ -45,7 +45,7 @@ GENESIS = "0" * 64
 FIELDS = ("seq", "time", "user", "role", "action", "what", "prev")
 #: What the trail records (the workbench's actions); anything else is refused, so a typo cannot hide a record.
 ACTIONS = (
-    "sign-in", "sign-out", "denied", "input change", "import workbook", "reset inputs", "solve", "analysis", "save scenario",
+    "session opened", "sign-out", "denied", "input change", "import workbook", "reset inputs", "solve", "analysis", "save scenario",
     "load scenario", "rename scenario", "delete scenario", "download", "submit offer", "accept offer", "reject offer",
 )
 COLUMNS = ["seq", "time", "user", "role", "action", "what"]
