@@ -388,3 +388,23 @@ def signals_held() -> Iterator[None]:
                 handler(signum, None)  # default_int_handler: KeyboardInterrupt, here
             elif handler == signal.SIG_DFL:
                 os.kill(os.getpid(), signum)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, name: str, thread_lock: threading.RLock) -> Iterator[None]:
+    """One writer at a time in ``folder``: ``thread_lock`` across threads, then ``flock`` on
+    ``folder/name`` across processes (where the platform has it); the folder is created first."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with thread_lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        with open(folder / name, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)

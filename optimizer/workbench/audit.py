@@ -27,7 +27,6 @@ Nothing here imports Streamlit or pyomo: :mod:`app_pages` records through
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.atomic import write_text_atomic
+from optimizer.atomic import folder_lock, write_text_atomic
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "time", "user", "role", "action", "what", "prev")
@@ -101,21 +100,9 @@ class AuditTrail:
         return None
 
     # -- writing
-    @contextlib.contextmanager
     def _locked(self):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows
-                yield
-                return
-            with open(self.folder / "audit.lock", "a+") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+        """One writer at a time, across threads and processes (flock where available)."""
+        return folder_lock(self.folder, "audit.lock", self._lock)
 
     def _read_head(self) -> dict:
         try:

@@ -50,7 +50,7 @@ import uuid
 from pathlib import Path
 
 from optimizer import __version__
-from optimizer.atomic import fsync_dir, is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
+from optimizer.atomic import folder_lock, fsync_dir, is_stale, process_tag, signals_held, write_bytes_atomic, write_text_atomic
 from optimizer.atomic import rename as atomic_rename  # os.rename with the fault hook's rename points
 from optimizer.workbench.access import Role, User
 from optimizer.workbench.inputs import Inputs, Upgrader, upgrade_payload, write_inputs_workbook
@@ -171,22 +171,9 @@ class ScenarioStore:
         self._lock = threading.RLock()
 
     # -- helpers
-    @contextlib.contextmanager
     def _locked(self):
         """One writer at a time, across threads and processes (flock where available)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows
-                yield
-                return
-            with open(self.root / ".lock", "a+") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+        return folder_lock(self.root, ".lock", self._lock)
 
     def _folder(self, name: str) -> Path:
         name = check_name(name)
