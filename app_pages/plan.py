@@ -128,6 +128,8 @@ def _certificate(plan: dict) -> None:
             st.error(notice, icon=":material/gpp_bad:")
         elif kind == "warning":
             st.warning(notice, icon=":material/timer:")
+        elif kind == "info":
+            st.info(notice, icon=":material/hourglass_top:")
         else:
             st.caption(notice)
 
@@ -135,6 +137,10 @@ def _certificate(plan: dict) -> None:
 def render() -> None:
     state.show_flash()
     solved, fresh = state.current_plan()
+    interim = None if solved is not None and fresh else state.interim_plan()
+    on_screen = solved  # for the deltas of an interim plan: the plan shown until now
+    if interim is not None:  # stage 1's plan of the current inputs while stage 2 runs
+        solved, fresh = interim, True
     if solved is None:
         st.title("Plan")
         if state.solving():
@@ -159,9 +165,10 @@ def render() -> None:
         changes = [text.md(c) for c in state.changes_since(solved.key)]
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""
         st.warning(f"These results are for earlier inputs.{more} Press **Solve** to update.", icon=":material/history:")
-    prev = state.previous_plan()
+    prev = on_screen if interim is not None else state.previous_plan()
     prev_plan = prev.plan if prev is not None and prev.key != solved.key else None
-    _downloads(solved)
+    if interim is None:
+        _downloads(solved)
     if periods.over_time(plan):  # one period at a time; the whole mission is on the Timeline page
         plan, prev_plan = _period_picker(plan, prev_plan)
     _headline(plan, prev_plan)

@@ -116,6 +116,9 @@ def _progress() -> None:
     snap = job.snapshot()
     if job.finished:
         st.rerun()  # the full run picks the plan up and draws it
+    if snap["interim"] and state.ss.get("interim_drawn") != snap["id"]:
+        state.ss.interim_drawn = snap["id"]
+        st.rerun()  # stage 1 is done: the full run draws its plan, provisional, while stage 2 runs
     limit = snap["time_limit_s"]
     with st.status(f"Solving… {snap['elapsed']:.1f} s (time limit {limit:g} s)", state="running", expanded=True):
         _stage_lines(snap)
@@ -165,7 +168,7 @@ def wait_briefly() -> None:
         return
     slot = st.sidebar.empty()
     deadline = time.monotonic() + state.INLINE_WAIT_S
-    while not job.wait(0.05) and time.monotonic() < deadline:
+    while not job.wait(0.05) and job.interim is None and time.monotonic() < deadline:
         snap = job.snapshot()
         with slot.container():
             with st.status(f"Solving… {snap['elapsed']:.1f} s (time limit {snap['time_limit_s']:g} s)", state="running", expanded=True):

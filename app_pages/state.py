@@ -338,6 +338,15 @@ def current_plan() -> tuple[jobs.SolvedPlan | None, bool]:
     return None, False
 
 
+def interim_plan() -> jobs.SolvedPlan | None:
+    """Stage 1's plan of the current inputs while their stage 2 runs (None before stage 1 ends and once the plan is done).
+
+    Only the Plan and Timeline pages show it, marked provisional; it is never cached,
+    saved with a scenario or a draft, compared or downloaded."""
+    job = service().job(ss.inputs.key)
+    return None if job is None or job.finished else job.interim
+
+
 def previous_plan() -> jobs.SolvedPlan | None:
     key = ss.get("prev_key")
     return service().lookup(key) if key else None

@@ -14,6 +14,9 @@ def render() -> None:
     state.show_flash()
     st.title("Timeline")
     solved, fresh = state.current_plan()
+    interim = None if solved is not None and fresh else state.interim_plan()
+    if interim is not None:  # stage 1's plan of the current inputs while stage 2 runs
+        solved, fresh = interim, True
     if solved is None:
         st.info("Not solved yet: press **Solve** in the sidebar.")
         return
@@ -25,6 +28,8 @@ def render() -> None:
         return
     if not fresh:
         st.warning("These results are for earlier inputs. Press **Solve** to update.", icon=":material/history:")
+    if solved.interim:
+        st.info(views.certificate_notice(plan)[1], icon=":material/hourglass_top:")
     with st.container(key="timeline_summary"):
         st.markdown(" ".join(text.md(s) for s in periods.summary_sentences(plan)))
         st.caption(f"Shortfall score over all periods {plan['shortfall_score']:,.0f} · status **{plan.get('status')}** · "

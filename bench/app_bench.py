@@ -6,10 +6,12 @@ Starts ``streamlit run app.py`` on a free port (scenarios in a temporary
 folder), opens the default workbook's plan, then measures, from the click:
 
 - **re-solve**: flip a switch to inputs never solved, click Solve, until the
-  Plan page shows the plan of the new inputs (its headline figures);
-  ``engine`` is the solver's own time from plan.json, ``job`` the solve as the
-  service timed it (hand-over to the worker, tables, transfer), ``app`` all
-  but the engine (with the page run and the drawing);
+  Plan page shows the plan of the new inputs (its headline figures: stage
+  1's provisional plan when stage 2 runs, the shortfall already final);
+  ``final`` until the final plan replaces it; ``engine`` is the solver's own
+  time from plan.json, ``job`` the solve as the service timed it (hand-over
+  to the worker, tables, transfer), ``app`` all but the engine (with the page
+  run and the drawing);
 - **cached switch**: flip a switch back to inputs solved before, until their
   plan is shown (no solve: the cache, keyed by the inputs' content hash);
 - **cached scenario**: load a saved scenario on the Scenarios page, until the
@@ -45,6 +47,7 @@ from devtools.browser import (  # noqa: E402
     launch,
     open_workbench,
     settle,
+    wait_final_plan_of,
     wait_plan_of,
 )
 
@@ -74,6 +77,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=len(SEQUENCE), help="re-solves to time (at most 7)")
     parser.add_argument("--workers", type=int, default=2, help="solver worker processes")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "app_bench.jsonl"))
+    parser.add_argument("--workbook", type=Path, default=None, help="the workbook sessions open (default: data/contributions.xlsx)")
     args = parser.parse_args()
     missing = browser_missing()
     if missing:
@@ -82,7 +86,8 @@ def main() -> None:
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="forceplan-appbench-") as tmp:
-        server = AppServer(Path(tmp) / "models", Path(tmp) / "streamlit.log", workers=args.workers).start()
+        env = {"FORCEPLAN_WORKBOOK": str(args.workbook.resolve())} if args.workbook else {}
+        server = AppServer(Path(tmp) / "models", Path(tmp) / "streamlit.log", workers=args.workers, env=env).start()
         try:
             with sync_playwright() as pw:
                 browser = launch(pw)
@@ -102,12 +107,14 @@ def main() -> None:
                     click_solve(page)
                     wait_plan_of(page, key)
                     shown = time.perf_counter() - t
+                    wait_final_plan_of(page, key)
+                    final = time.perf_counter() - t
                     settle(page, quiet=0.2)
                     settled = time.perf_counter() - t - 0.2
                     engine = engine_seconds(page)
                     job = job_seconds(page)
-                    rows.append({"case": "re-solve", "switch": name, "seconds": shown, "settled": settled,
-                                 "engine": engine, "app": shown - engine, "job": job})
+                    rows.append({"case": "re-solve", "switch": name, "seconds": shown, "final": final, "settled": settled,
+                                 "engine": engine, "app": final - engine, "job": job})
                     keys.append(key)
 
                 # back to inputs solved before: the cache
@@ -164,15 +171,16 @@ def main() -> None:
         for r in rows:
             fh.write(json.dumps({**meta, **{k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}}) + "\n")
 
-    print(f"{'case':<40}{'shown':>8}{'settled':>9}{'engine':>8}{'job':>6}{'app':>7}")
+    print(f"{'case':<40}{'shown':>8}{'final':>8}{'settled':>9}{'engine':>8}{'job':>6}{'app':>7}")
     for r in rows:
         def f(k):
             return f"{r[k]:.2f}" if k in r else "–"
         label = r["case"] + (f" ({r.get('switch') or r.get('scenario')})" if r.get("switch") or r.get("scenario") else "")
-        print(f"{label:<40}{f('seconds'):>8}{f('settled'):>9}{f('engine'):>8}{f('job'):>6}{f('app'):>7}")
+        print(f"{label:<40}{f('seconds'):>8}{f('final'):>8}{f('settled'):>9}{f('engine'):>8}{f('job'):>6}{f('app'):>7}")
     by = lambda c, k="seconds": [r[k] for r in rows if r["case"] == c]  # noqa: E731
     print()
-    print("re-solve shown:         ", summary(by("re-solve")), "  target < 2 s")
+    print("re-solve shown:         ", summary(by("re-solve")), "  target < 2 s (one period), < 5 s (the mission)")
+    print("re-solve final plan:    ", summary(by("re-solve", "final")))
     print("  of which engine:      ", summary(by("re-solve", "engine")))
     print("  of which app:         ", summary(by("re-solve", "app")))
     print("cached switch shown:    ", summary(by("cached switch")), "  target < 0.5 s")

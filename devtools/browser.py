@@ -205,6 +205,17 @@ def wait_plan_of(page, key: str, timeout_ms: int = 180_000, polling: int = 20) -
     )
 
 
+def wait_final_plan_of(page, key: str, timeout_ms: int = 180_000, polling: int = 50) -> None:
+    """Until the Plan page shows the final plan of inputs ``key`` (not the provisional one of stage 1)."""
+    page.wait_for_function(
+        """k => { const m = document.querySelector('.st-key-plan_meta');
+                  const h = document.querySelector('.st-key-headline [data-testid=stMetricValue]');
+                  return !!m && !!h && m.innerText.includes(k) && !m.innerText.includes('(stale)')
+                         && !m.innerText.includes('status interim'); }""",
+        arg=key, timeout=timeout_ms, polling=polling,
+    )
+
+
 def click_toggle(page, name: str) -> None:
     page.locator(f".st-key-p_{name} label").first.click()
 

@@ -246,7 +246,10 @@ def certificate_words(certificate: dict | None) -> str:
     else:
         above = s1.get("absolute_gap")
         parts.append(f"shortfall score not proven (at most {above:,.0f} above the optimum)" if above is not None else "shortfall score not proven")
-    if s2 is None:
+    status = certificate.get("status")
+    if status == "interim":
+        parts.append("cost, fairness and handovers not yet optimised (stage 2 is running)")
+    elif s2 is None:
         parts.append("no sharing objective (all second-stage weights are 0)")
     elif s2["verdict"] == "proven":
         parts.append(f"sharing within {_percent(s2['mip_gap'])}" if s2["mip_gap"] > 0 else "sharing exact")
@@ -254,8 +257,8 @@ def certificate_words(certificate: dict | None) -> str:
         parts.append("sharing UNVERIFIED (the solver's figures disagree with its plan)")
     else:
         parts.append(f"sharing not proven (gap {_percent(s2['gap'])} at the time limit)" if s2.get("gap") is not None else "sharing not proven")
-    status = certificate.get("status")
-    head = {"optimal": "proven optimal", "time_limit": "not proven (time limit)", "unverified": "UNVERIFIED"}.get(status, status or "")
+    head = {"optimal": "proven optimal", "time_limit": "not proven (time limit)", "unverified": "UNVERIFIED",
+            "interim": "provisional"}.get(status, status or "")
     text = f"{head}: " + "; ".join(parts)
     if any(s and s.get("recovered") for s in (s1, s2)):
         text += " (after a re-solve: the first run's figures disagreed with its plan)"

@@ -10,6 +10,7 @@ plain pandas tables and dicts.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.data import PlanningData, load_planning_data
@@ -17,9 +18,16 @@ from optimizer.results import PlanResult, build_results
 from optimizer.solve import solve
 
 
-def plan_data(data: PlanningData) -> PlanResult:
-    """Solve validated planning data and return the plan's tables."""
-    return build_results(data, solve(data))
+def plan_data(data: PlanningData, on_interim: Callable[[PlanResult], None] | None = None) -> PlanResult:
+    """Solve validated planning data and return the plan's tables.
+
+    ``on_interim``, if given, is handed the stage-1 plan's tables (status
+    ``interim``: the shortfall final, the sharing not yet optimised) while
+    stage 2 runs — the workbench shows it at once; nothing writes it out.
+    """
+    if on_interim is None:
+        return build_results(data, solve(data))
+    return build_results(data, solve(data, on_interim=lambda solution: on_interim(build_results(data, solution))))
 
 
 def plan_workbook(path: str | os.PathLike, overrides: list[str] | tuple[str, ...] = ()) -> PlanResult:
@@ -45,6 +53,9 @@ def write_outputs(plan: PlanResult, out_dir: str | os.PathLike, *, report: bool 
     """
     from optimizer.atomic import staged_files
     from optimizer.outputs import plan_to_dict, write_plan_json, write_plan_xlsx
+
+    if plan.status == "interim":  # stage 1's plan shown while stage 2 runs is not a plan to hand out
+        raise ValueError("an interim plan (stage 1 while stage 2 runs) is never written out")
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

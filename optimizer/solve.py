@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -135,8 +136,14 @@ class _Session:
         certificate = judge_stage(stage, attempts, chosen[0] if chosen else None, self.data.scenario.mip_gap)
         return (chosen[1], chosen[2], certificate) if chosen else (None, {}, certificate)
 
-    def solve(self, start: float | None = None) -> Solution:
-        """Both stages within the Scenario's time limit (counted from ``start``)."""
+    def solve(self, start: float | None = None, on_interim: Callable[[Solution], None] | None = None) -> Solution:
+        """Both stages within the Scenario's time limit (counted from ``start``).
+
+        ``on_interim``, if given, is handed the stage-1 plan (status ``interim``)
+        when stage 1 is done and stage 2 is about to run: its shortfall score is
+        already final, its cost, fairness and handovers are not yet optimised.
+        The workbench shows it while stage 2 runs; it is never written out.
+        """
         data, m = self.data, self.m
         sc = data.scenario
         start = time.perf_counter() if start is None else start
@@ -155,6 +162,11 @@ class _Session:
         weighted = stage2_weighted(data)
         remaining = deadline - time.perf_counter()
         if has1 and weighted and remaining > 0.01:
+            if on_interim is not None:
+                # stage 2 has no bound yet: the interim plan's gap is its sharing objective against 0, as when stage 2 is skipped
+                gap = plan_gap(cert1, None, plan_objectives(data, _units_frame(chosen))[1])
+                interim = {"status": "interim", "stage1": cert1, "stage2": None}
+                on_interim(self._solution(values, chosen, "interim", gap, interim, (), start))
             best = cert1["objective"]  # the plan's own score, recomputed
             m.stage1_bound.add(m.shortfall_score <= best + 0.5)
             m.stage1.deactivate()
@@ -184,6 +196,14 @@ class _Session:
             warnings = (f"the plan is UNVERIFIED: in {STAGE_NAMES[bad[0]['stage']]} ({bad[0]['stage'].replace('stage', 'stage ')}) "
                         f"{bad[0]['verified']}; do not sign it off as optimal",)
 
+        return self._solution(values, chosen, status, gap, certificate, warnings, start)
+
+    def _solution(self, values: dict[int, float], chosen: dict[tuple, int], status: str, gap: float, certificate: dict,
+                  warnings: tuple, start: float) -> Solution:
+        """The plan of ``chosen`` (its values as read from HiGHS) as plain tables."""
+        m, data = self.m, self.data
+        cert1 = certificate["stage1"]
+        has1 = bool(values)
         reserve_keys = getattr(m, "reserve_keys", [])
         reserves = pd.DataFrame(
             [(*k, int(round(values.get(id(m.reserve[k]), 0.0)))) for k in reserve_keys if has1 and values.get(id(m.reserve[k]), 0.0) > 0.5],
@@ -205,7 +225,7 @@ class _Session:
             status=status,
             stage1_proven=cert1["verdict"] == "proven",
             stage1_score=cert1["objective"] if has1 else float("nan"),
-            stage2_objective=None if cert2 is None else cert2["objective"],
+            stage2_objective=None if certificate["stage2"] is None else certificate["stage2"]["objective"],
             gap=float(gap),
             solver_name="HiGHS",
             solver_version=self.highs.version(),
@@ -243,16 +263,18 @@ def stage2_weighted(data: PlanningData) -> bool:
     return sc.weight_cost > 0 or sc.weight_fairness > 0 or sc.weight_nations > 0 or (data.periods > 1 and sc.weight_churn > 0)
 
 
-def solve(data: PlanningData, strong: bool = True, *, reference: bool = False) -> Solution:
+def solve(data: PlanningData, strong: bool = True, *, reference: bool = False,
+          on_interim: Callable[[Solution], None] | None = None) -> Solution:
     """Build the model, run both stages, return the plan as plain tables.
 
     ``strong=False`` solves the plain formulation (for comparisons; same plans' scores).
     ``reference=True`` runs every stage without a MIP start and with presolve
     off: slower, and the second opinion the differential tests compare with.
+    ``on_interim`` is handed the stage-1 plan while stage 2 runs (:meth:`_Session.solve`).
     """
     start = time.perf_counter()
     session = _Session(data, strong=strong, reference=reference)
-    solution = session.solve(start=start)
+    solution = session.solve(start=start, on_interim=on_interim)
     solution.seconds = time.perf_counter() - start
     return solution
 

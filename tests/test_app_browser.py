@@ -46,8 +46,10 @@ from devtools.browser import (
     process_tree_rss,
     settle,
     toggle_on,
+    wait_final_plan_of,
     wait_first_metric,
     wait_metrics,
+    wait_plan_of,
 )
 
 from tests.conftest import DEFAULT_WORKBOOK, MISSION_WORKBOOK  # noqa: E402
@@ -362,6 +364,25 @@ def test_the_default_mission_opens_over_six_tours_in_a_real_browser(browser, tmp
         expected = summary_sentences(plan_to_dict(plan_workbook(MISSION_WORKBOOK)))
         shown = " ".join(summary.inner_text().split())
         assert all(sentence in shown for sentence in expected), (shown, expected)
+
+        # a what-if whose stage 2 runs long: stage 1's plan is shown, provisional, until the final plan replaces it
+        goto_page(page, "Plan")
+        settle(page)
+        click_toggle(page, "un_mandate")  # stage 1 about 20 s, then stage 2 to the time limit (60 s)
+        settle(page)
+        key = inputs_key(page)
+        click_solve(page)
+        wait_plan_of(page, key, SOLVE_TIMEOUT_MS)
+        meta = page.locator(".st-key-plan_meta").inner_text()
+        assert "status interim" in meta, meta
+        notice = page.locator(".st-key-plan_certificate").inner_text()
+        assert "Provisional plan" in notice and "not yet optimised" in notice, notice
+        assert page.locator(".st-key-dl_json").count() == 0  # nothing provisional is handed out
+        shot(page, "23_mission_what_if_provisional")
+        wait_final_plan_of(page, key, SOLVE_TIMEOUT_MS)
+        settle(page)
+        assert "Provisional plan" not in page.locator(".st-key-plan_certificate").inner_text()
+        page.locator(".st-key-dl_json").wait_for()
     except Exception as exc:
         raise flow_failed("default mission flow", exc, srv, (page, "99_mission_failure")) from exc
     finally:

@@ -6,13 +6,15 @@ timeout is raised for them.  Each test has its own scenarios folder.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from optimizer.workbench.inputs import inputs_from_workbook, validate_cached
 from optimizer.workbench.jobs import get_service
 from optimizer.workbench.store import ScenarioStore
-from tests.conftest import DEFAULT_WORKBOOK, ROOT
+from tests.conftest import DEFAULT_WORKBOOK, MISSION_WORKBOOK, ROOT
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 180
@@ -224,6 +226,38 @@ def test_compare_page_puts_two_scenarios_side_by_side(models, baseline_plan):
             svc.job(key).wait(TIMEOUT)
         at.run()
     assert "Δ c-unsolved" in at.table[0].value.columns
+
+
+def test_the_plan_page_shows_stage_ones_plan_while_stage_two_runs(monkeypatch):
+    """A what-if on the mission: as soon as stage 1 is done the Plan and Timeline pages show its plan,
+    marked provisional (final shortfall score, no downloads), with its deltas against the plan shown
+    before; the final plan replaces it when stage 2 ends."""
+    monkeypatch.setenv("FORCEPLAN_WORKBOOK", str(MISSION_WORKBOOK))
+    at = settle(new_app())
+    before = metrics(at)
+    at.number_input(key="p_time_limit_s").set_value(25.0).run()
+    at.toggle(key="p_un_mandate").set_value(True).run()  # opens the plan to more nations: stage 2 runs to the limit
+    at.button(key="solve").click().run()
+    job = get_service().job(at.session_state["watch"])
+    deadline = time.monotonic() + TIMEOUT
+    while job.interim is None and not job.finished and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.interim is not None and not job.finished, "stage 2 of this what-if should outlast stage 1 by far"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Provisional plan" in texts(at.info) and "Cost, fairness and handovers are not yet optimised" in texts(at.info)
+    assert not at.get("download_button")
+    score = f"shortfall score over all of them {job.interim.plan['shortfall_score']:,.0f}"
+    assert score in texts(at.caption) and metrics(at) != before
+    assert any(m.delta for m in at.metric)  # against the plan shown before
+    at.switch_page("app_pages/timeline.py").run()
+    assert "Provisional plan" in texts(at.info) and "status **interim**" in texts(at.caption)
+    at.switch_page("app_pages/plan.py")
+    settle(at)
+    assert "Provisional plan" not in texts(at.info)
+    final = get_service().lookup(at.session_state["inputs"].key).plan
+    assert final["shortfall_score"] == job.result.plan["shortfall_score"] and score in texts(at.caption)  # stage 2 keeps the score
+    assert {b.key for b in at.get("download_button")} >= {"dl_xlsx", "dl_json", "dl_pdf"}
 
 
 def test_two_sessions_never_see_each_others_edits_or_results():

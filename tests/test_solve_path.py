@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,37 @@ def test_no_time_left_for_stage_two_is_a_time_limit_with_its_gap(monkeypatch):
     assert plan_objectives(data, solution.units)[1] > 0 and solution.gap == 1.0
     plan = build_results(data, solution)
     assert plan.status == "time_limit" and plan.solver["gap"] == 1.0
+
+
+def test_the_interim_plan_is_stage_ones_valid_plan_and_changes_nothing():
+    """While stage 2 runs the workbench shows stage 1's plan: a valid plan with the final shortfall score,
+    marked provisional (status ``interim``, never a contract status, never written); handing it out
+    changes nothing of the final plan.  Without a stage 2 there is none."""
+    from optimizer.data import load_planning_data
+    from optimizer.outputs import plan_to_dict
+    from optimizer.pipeline import plan_data, write_outputs
+
+    data = load_planning_data(DEFAULT_WORKBOOK)  # stage 2 runs (cost and fairness weighted)
+    seen = []
+    final = plan_data(data, on_interim=seen.append)
+    assert len(seen) == 1
+    interim = plan_to_dict(seen[0])
+    assert interim["status"] == "interim" and interim["solver"]["stage2_objective"] is None
+    assert interim["solver"]["certificate"]["summary"].startswith("provisional: shortfall score exact; cost, fairness and handovers not yet")
+    assert interim["shortfall_score"] == final.shortfall_score
+    assert final.status == "optimal"
+    # as a plan stopped before its stage 2, the interim plan satisfies the contract (checked independently)
+    stopped = copy.deepcopy(interim)
+    stopped["status"] = stopped["solver"]["certificate"]["status"] = "time_limit"
+    assert check_plan(DEFAULT_WORKBOOK, stopped) == []
+    assert plan_to_dict(plan_data(data))["allocations"] == plan_to_dict(final)["allocations"]
+    with pytest.raises(ValueError, match="interim"):
+        write_outputs(seen[0], Path("never-written"))
+    assert not Path("never-written").exists()
+
+    calls = []
+    plan_data(load_planning_data(DEFAULT_WORKBOOK, ("weight_cost=0", "weight_fairness=0", "weight_churn=0")), on_interim=calls.append)
+    assert calls == []
 
 
 def test_weights_all_zero_skip_stage_two():

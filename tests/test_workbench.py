@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -232,6 +233,28 @@ def test_solve_in_a_worker_and_cache_by_content(service, base):
     assert service.with_xlsx(base.key).xlsx[:2] == b"PK"  # plan.xlsx follows the plan
     again = service.submit(base.key, v.data)  # returning to an earlier state
     assert again.finished and again.from_cache and again.result.plan is plan
+
+
+def test_the_stage_one_plan_is_shown_while_stage_two_runs_and_never_cached(service, base):
+    """The worker hands over stage 1's plan as soon as stage 1 ends: the job holds it (provisional, the
+    final shortfall score) while stage 2 runs, the cache does not, and the finished job drops it."""
+    inputs = base.with_parameter("weight_cost", 1.5)  # not solved by another test: no cache
+    job = service.submit(inputs.key, validate_cached(inputs).data)
+    interim = None
+    while not job.finished:
+        if job.interim is not None and interim is None:
+            interim = job.interim
+            assert service.lookup(inputs.key) is None  # never cached
+            assert job.snapshot()["interim"]
+        time.sleep(0.02)
+    assert job.state == "done", job.error
+    assert interim is not None and interim.interim and interim.plan["status"] == "interim"
+    assert interim.plan["shortfall_score"] == job.result.plan["shortfall_score"]
+    assert job.interim is None and not job.result.interim and service.lookup(inputs.key).plan["status"] == "optimal"
+    names = [s["name"] for s in job.snapshot()["stages"]]
+    assert names[-3:] == ["solve", "stage2", "done"]
+    with pytest.raises(ValueError, match="never cached"):
+        service.remember(interim)
 
 
 def test_same_inputs_share_one_job(service, base):

@@ -59,7 +59,8 @@ START_TIMEOUT_S = 180.0  # a fresh worker must be ready (engine imported) within
 
 STAGE_LABELS = {
     "queued": "Waiting for a solver worker",
-    "solve": "Solving: model, stage 1 (shortfall) and stage 2 (sharing) on HiGHS",
+    "solve": "Solving: the model and stage 1 (shortfall) on HiGHS",
+    "stage2": "Stage 2: cost, fairness and handovers (the shortfall is final)",
     "done": "Done",
 }
 
@@ -74,6 +75,7 @@ class SolvedPlan:
     xlsx: bytes | None
     solved_at: str
     wall_seconds: float = 0.0  # from submission to result
+    interim: bool = False  # stage 1's plan while stage 2 runs: shown, never cached, saved or downloaded
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,6 +166,7 @@ class Job:
         self.state = "queued"  # queued | running | done | failed
         self.stages: list[Stage] = [Stage("queued", self.submitted)]
         self.result: SolvedPlan | None = None
+        self.interim: SolvedPlan | None = None  # the stage-1 plan while stage 2 runs (never cached)
         self.error: str | None = None
         self.from_cache = False
         self.xlsx_ready = threading.Event()
@@ -182,6 +185,10 @@ class Job:
             if name != "queued":
                 self.state = "running"
 
+    def _interim(self, interim: SolvedPlan) -> None:
+        with self._lock:
+            self.interim = interim
+
     def _finish(self, result: SolvedPlan) -> None:
         with self._lock:
             now = time.monotonic()
@@ -189,7 +196,7 @@ class Job:
                 self.stages[-1].ended = now
             self.stages.append(Stage("done", now, now))
             self.result, self.state = result, "done"
-            self.data = None
+            self.data = self.interim = None
         self._done.set()
 
     def _fail(self, message: str) -> None:
@@ -202,7 +209,7 @@ class Job:
             if self.stages and self.stages[-1].ended is None:
                 self.stages[-1].ended = now
             self.error, self.state = message, "failed"
-            self.data = None
+            self.data = self.interim = None
         self._done.set()
         self.xlsx_ready.set()
 
@@ -223,6 +230,7 @@ class Job:
                 "state": self.state,
                 "error": self.error,
                 "from_cache": self.from_cache,
+                "interim": self.interim is not None,
                 "time_limit_s": self.time_limit_s,
                 "elapsed": (self.stages[-1].ended or now) - self.submitted if self.finished else now - self.submitted,
                 "stages": [
@@ -317,7 +325,9 @@ class SolveService:
             return self._cache.get(key)
 
     def remember(self, solved: SolvedPlan) -> None:
-        """Put a plan in the cache (e.g. one loaded with a saved scenario)."""
+        """Put a plan in the cache (e.g. one loaded with a saved scenario); never an interim one."""
+        if solved.interim:
+            raise ValueError("an interim plan (stage 1 while stage 2 runs) is never cached")
         with self._lock:
             self._cache.put(solved)
 
@@ -464,6 +474,10 @@ class SolveService:
                 continue
             if kind == "stage":
                 job._stage(msg[2])
+            elif kind == "interim":
+                job._interim(SolvedPlan(key=job.key, plan=msg[2], xlsx=None,
+                                        solved_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                        wall_seconds=time.monotonic() - job.submitted, interim=True))
             elif kind == "done":
                 solved = SolvedPlan(
                     key=job.key,

@@ -238,10 +238,15 @@ def changed_only(table: pd.DataFrame) -> pd.DataFrame:
 
 def certificate_notice(plan: dict) -> tuple[str, str]:
     """(kind, text) of the Plan page's certificate line: ``caption`` for a proven plan,
-    ``warning`` for one stopped by the time limit, ``error`` for an unverified one."""
+    ``warning`` for one stopped by the time limit, ``error`` for an unverified one,
+    ``info`` for the interim plan shown while stage 2 runs."""
     cert = (plan.get("solver") or {}).get("certificate")
     words = cert.get("summary") if isinstance(cert, dict) and isinstance(cert.get("summary"), str) else certificate_words(None)
     status = plan.get("status")
+    if status == "interim":
+        return "info", ("**Provisional plan** — stage 1 is done: the shortfall score is exact and the lines filled are final. "
+                        "Cost, fairness and handovers are not yet optimised and change when stage 2 ends (its progress is in "
+                        "the sidebar). Downloads and saving wait for the final plan.")
     if status == "unverified":
         return "error", f"**Certificate:** {words}. The plan is valid but not proven: do not sign it off as optimal."
     if status == "optimal":

@@ -3,9 +3,10 @@
 Started by :class:`optimizer.workbench.jobs.SolveService` with one end of a
 socket pair as file descriptor ``N``.  It imports the engine once, says
 ``ready``, then loops: receive a job (validated ``PlanningData``), solve it
-with :func:`optimizer.pipeline.plan_data`, send back the plan's JSON dict
-(``done``) and then its plan.xlsx bytes (``xlsx``), so the page need not wait
-for the workbook.
+with :func:`optimizer.pipeline.plan_data`, send back the stage-1 plan as soon
+as stage 1 is done (``interim``: its shortfall is final, its sharing not yet
+optimised), the plan's JSON dict (``done``) and then its plan.xlsx bytes
+(``xlsx``), so the page need not wait for stage 2 or the workbook.
 
 A plain subprocess rather than a ``multiprocessing`` child on purpose: the web
 server runs the app as its ``__main__`` module, which a spawned
@@ -22,8 +23,9 @@ from pathlib import Path
 
 
 def serve(conn) -> None:
-    """Loop: receive ("solve", job_id, data); answer ("stage", ...), then ("done", job_id, plan)
-    and ("xlsx", job_id, bytes or None), or ("error", job_id, message)."""
+    """Loop: receive ("solve", job_id, data); answer ("stage", job_id, "solve"), and when stage 2 is
+    to run ("interim", job_id, the stage-1 plan) and ("stage", job_id, "stage2"); then ("done", job_id,
+    plan) and ("xlsx", job_id, bytes or None), or ("error", job_id, message)."""
     try:
         from optimizer.outputs import plan_to_dict, write_plan_xlsx
         from optimizer.pipeline import plan_data
@@ -40,9 +42,14 @@ def serve(conn) -> None:
         if not msg or msg[0] != "solve":
             return
         _, job_id, data = msg
+
+        def interim(plan, job_id=job_id) -> None:  # stage 1 done: its plan now, while stage 2 runs
+            conn.send(("interim", job_id, plan_to_dict(plan)))
+            conn.send(("stage", job_id, "stage2"))
+
         try:
             conn.send(("stage", job_id, "solve"))
-            plan = plan_data(data)
+            plan = plan_data(data, on_interim=interim)
             conn.send(("done", job_id, plan_to_dict(plan)))  # the page can show the plan now
         except SolverFailure as exc:
             conn.send(("error", job_id, f"solver failure: {exc}"))
