@@ -136,11 +136,7 @@ def _certificate(plan: dict) -> None:
 
 def render() -> None:
     state.show_flash()
-    solved, fresh = state.current_plan()
-    interim = None if solved is not None and fresh else state.interim_plan()
-    on_screen = solved  # for the deltas of an interim plan: the plan shown until now
-    if interim is not None:  # stage 1's plan of the current inputs while stage 2 runs
-        solved, fresh = interim, True
+    solved, fresh, on_screen = state.plan_to_show()  # on_screen: what an interim plan's deltas are against
     if solved is None:
         st.title("Plan")
         if state.solving():
@@ -165,9 +161,9 @@ def render() -> None:
         changes = [text.md(c) for c in state.changes_since(solved.key)]
         more = (" Changed since: " + "; ".join(changes[:6]) + (" …" if len(changes) > 6 else "") + ".") if changes else ""
         st.warning(f"These results are for earlier inputs.{more} Press **Solve** to update.", icon=":material/history:")
-    prev = on_screen if interim is not None else state.previous_plan()
+    prev = on_screen if solved.interim else state.previous_plan()
     prev_plan = prev.plan if prev is not None and prev.key != solved.key else None
-    if interim is None:
+    if not solved.interim:
         _downloads(solved)
     if periods.over_time(plan):  # one period at a time; the whole mission is on the Timeline page
         plan, prev_plan = _period_picker(plan, prev_plan)

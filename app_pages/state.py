@@ -338,6 +338,14 @@ def current_plan() -> tuple[jobs.SolvedPlan | None, bool]:
     return None, False
 
 
+def plan_to_show() -> tuple[jobs.SolvedPlan | None, bool, jobs.SolvedPlan | None]:
+    """(plan to show, whether it is of the current inputs, the plan it replaces on screen when it is an
+    interim one): :func:`current_plan`, or while the current inputs' stage 2 runs their stage-1 plan."""
+    solved, fresh = current_plan()
+    interim = None if solved is not None and fresh else interim_plan()
+    return (interim, True, solved) if interim is not None else (solved, fresh, None)
+
+
 def interim_plan() -> jobs.SolvedPlan | None:
     """Stage 1's plan of the current inputs while their stage 2 runs (None before stage 1 ends and once the plan is done).
 

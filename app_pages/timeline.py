@@ -13,10 +13,7 @@ from optimizer.workbench import charts, views
 def render() -> None:
     state.show_flash()
     st.title("Timeline")
-    solved, fresh = state.current_plan()
-    interim = None if solved is not None and fresh else state.interim_plan()
-    if interim is not None:  # stage 1's plan of the current inputs while stage 2 runs
-        solved, fresh = interim, True
+    solved, fresh, _ = state.plan_to_show()
     if solved is None:
         st.info("Not solved yet: press **Solve** in the sidebar.")
         return
